@@ -1,0 +1,17 @@
+"""The package-wide exception hierarchy.
+
+Every error a user can cause (bad file, no face, unknown emotion) is an `EmofaceError`; the CLI
+prints its message on one line and exits with status 2. Anything else is a bug.
+"""
+
+
+class EmofaceError(Exception):
+    """Base class of every error emoface raises on purpose."""
+
+
+class InputError(EmofaceError):
+    """A user-supplied file or argument cannot be used (unreadable, wrong kind, out of range)."""
+
+
+class NoFaceError(EmofaceError):
+    """No usable face was found in an image."""
