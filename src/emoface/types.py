@@ -30,6 +30,17 @@ class FaceAnalysis:
     image_size: tuple[int, int]
     faces_found: int = 1
 
+    def resized(self, image_size: tuple[int, int]) -> "FaceAnalysis":
+        """The same face described in a resized copy of the image, (height, width) px."""
+        sy = image_size[0] / self.image_size[0]
+        sx = image_size[1] / self.image_size[1]
+        scale = np.array([sx, sy, sx], np.float32)
+        # pixel centres: x' + 0.5 = (x + 0.5) * s
+        landmarks = (self.landmarks_px + 0.5) * scale - 0.5
+        landmarks[:, 2] = self.landmarks_px[:, 2] * sx
+        return FaceAnalysis(landmarks.astype(np.float32), self.blendshapes, self.head_from_canonical,
+                            tuple(image_size), self.faces_found)
+
     @property
     def face_width_px(self) -> float:
         """Width of the face oval's bounding box in px."""

@@ -1,0 +1,266 @@
+"""The `emoface` command line.
+
+    emoface express PORTRAIT -o out.png --emotion surprised --level 2.5 [--au 12=+2 ...] [--size N]
+    emoface grid PORTRAIT -o sheet.png        # 8 emotions x levels 0-4, labelled
+    emoface demo -o demo.png                  # no user files: scikit-image's astronaut
+
+Every user error (bad file, no face, unknown emotion, ...) prints one line
+`emoface: error: ...` on stderr and exits with status 2, leaving no output file behind; outputs
+are written atomically and never over an input. `-v` logs what happened on stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import difflib
+import logging
+import math
+import re
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import EmofaceError
+from .vocab import AU_IDS, EMOTIONS
+
+log = logging.getLogger("emoface")
+
+DEMO_EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "surprised")
+DEMO_LEVELS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)
+MIN_SIZE_PX, MAX_SIZE_PX = 64, 10_000
+
+_AU_SPEC = re.compile(r"^(?:au)?(\d+)([lr]?)=(.+)$", re.IGNORECASE)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line, `emoface: error: ...`, exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 (argparse API)
+        self.exit(2, f"emoface: error: {message} (see '{self.prog} --help')\n")
+
+
+# --- argument types (raise ArgumentTypeError -> one-line usage error, exit 2) ---------------
+
+def _emotion(text: str) -> str:
+    name = text.strip().lower()
+    if name in EMOTIONS:
+        return name
+    close = difflib.get_close_matches(name, EMOTIONS, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise argparse.ArgumentTypeError(f"unknown emotion '{text}' (choose from {', '.join(EMOTIONS)}){hint}")
+
+
+def _finite_float(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{what} must be a number, not '{text}'") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{what} must be a finite number, not '{text}'")
+    return value
+
+
+def _level(text: str) -> float:
+    value = _finite_float(text, "level")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"level must be >= 0 (0 = neutral, 1-3 = MEAD levels, >3 = stronger), not {text}")
+    return value
+
+
+def _levels(text: str) -> tuple[float, ...]:
+    return tuple(_level(part) for part in text.split(",") if part.strip())
+
+
+def _emotions(text: str) -> tuple[str, ...]:
+    return tuple(_emotion(part) for part in text.split(",") if part.strip())
+
+
+def _au_edit(text: str) -> tuple[int | str, float]:
+    """'12=+2' -> (12, 2.0); '12L=-1' -> ('12L', -1.0). AU ids from `vocab.AU_IDS`."""
+    match = _AU_SPEC.match(text.strip().replace(" ", ""))
+    if not match:
+        raise argparse.ArgumentTypeError(f"AU edit must look like 12=+2, 4=-1.5 or 12L=1, not '{text}'")
+    au, side, delta = int(match[1]), match[2].upper(), match[3]
+    if au not in AU_IDS:
+        raise argparse.ArgumentTypeError(f"unknown AU {au} in '{text}' (AUs: {', '.join(map(str, AU_IDS))})")
+    return (f"{au}{side}" if side else au), _finite_float(delta, f"AU {au}{side} change")
+
+
+def _size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be a whole number of pixels, not '{text}'") from None
+    if not MIN_SIZE_PX <= value <= MAX_SIZE_PX:
+        raise argparse.ArgumentTypeError(f"size must be between {MIN_SIZE_PX} and {MAX_SIZE_PX} px, not {value}")
+    return value
+
+
+def _au_dict(edits: Sequence[tuple[int | str, float]] | None) -> dict[int | str, float] | None:
+    """Repeated --au edits -> {au: summed delta}, or None when there are none."""
+    if not edits:
+        return None
+    aus: dict[int | str, float] = {}
+    for key, delta in edits:
+        aus[key] = aus.get(key, 0.0) + delta
+    return aus
+
+
+# --- parser ------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser for `emoface` (exposed for documentation and tests)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what happens (faces found, AU readings, timings) on stderr")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("-o", "--output", required=True, type=Path,
+                        help="output image (.png, .jpg, .webp); written atomically")
+    aus = argparse.ArgumentParser(add_help=False)
+    aus.add_argument("--au", dest="aus", action="append", type=_au_edit, metavar="AU=DELTA",
+                     help=f"add (+) or remove (-) one Action Unit on the 0-5 scale, e.g. 12=+2, 4=-1.5, "
+                          f"12L=1 (subject's left only); repeatable. AUs: {', '.join(map(str, AU_IDS))}")
+
+    parser = _Parser(prog="emoface", description="Re-render a portrait with a chosen emotion.")
+    parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="version", version=f"emoface {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("express", parents=[common, output, aus], help="render one emotion",
+                       description="Render PORTRAIT with an emotion at a level, plus single-AU edits.")
+    p.add_argument("portrait", type=Path, help="portrait image (any format Pillow reads)")
+    p.add_argument("--emotion", type=_emotion, default="neutral", help=f"one of {', '.join(EMOTIONS)} (default neutral)")
+    p.add_argument("--level", type=_level, default=None,
+                   help="intensity >= 0: 0 neutral, 1-3 MEAD's levels, above 3 stronger "
+                        "(default 2 with --emotion, else 0)")
+    p.add_argument("--size", type=_size, metavar="N", help="long side of the output in px (default: the source's)")
+    p.set_defaults(run=_cmd_express)
+
+    p = sub.add_parser("grid", parents=[common, output, aus], help="contact sheet: emotions x levels",
+                       description="Contact sheet of PORTRAIT: emotions (rows) x levels (columns), labelled.")
+    p.add_argument("portrait", type=Path, help="portrait image")
+    p.add_argument("--emotions", type=_emotions, default=EMOTIONS, metavar="E1,E2,...",
+                   help="rows (default: all 8)")
+    p.add_argument("--levels", type=_levels, default=(0.0, 1.0, 2.0, 3.0, 4.0), metavar="L1,L2,...",
+                   help="columns (default 0,1,2,3,4)")
+    p.add_argument("--thumb", type=_size, default=256, metavar="N", help="cell size in px (default 256)")
+    p.add_argument("--crop", choices=("face", "full"), default="face",
+                   help="crop cells around the face (default) or keep the full frame")
+    p.set_defaults(run=_cmd_grid)
+
+    p = sub.add_parser("demo", parents=[common], help="render the built-in demo (no files needed)",
+                       description="Contact sheet of scikit-image's astronaut photo with a few emotions.")
+    p.add_argument("-o", "--output", type=Path, default=Path("demo.png"), help="output image (default demo.png)")
+    p.set_defaults(run=_cmd_demo)
+    return parser
+
+
+# --- commands ----------------------------------------------------------------------------
+
+def _log_face(rgb: np.ndarray) -> None:
+    """Verbose only: what the face analysis sees in RGB uint8 [H, W, 3] (faces, size, AU readings)."""
+    from .analyze.aus import read_aus
+    from .analyze.landmarker import analyze_image
+
+    analysis = analyze_image(rgb)
+    log.info("faces found: %d (using the largest, %.0f px wide)", analysis.faces_found, analysis.face_width_px)
+    aus = read_aus(analysis.blendshapes)  # [17, 2] intensity 0-5, (left, right)
+    active = [f"AU{au}={aus[i].mean():.1f}" + (f" (L {aus[i, 0]:.1f}, R {aus[i, 1]:.1f})"
+                                                 if abs(aus[i, 0] - aus[i, 1]) >= 0.3 else "")
+              for i, au in enumerate(AU_IDS) if aus[i].max() >= 0.1]
+    log.info("AU readings (0-5): %s", ", ".join(active) if active else "all below 0.1 (relaxed face)")
+
+
+def _load_portrait(path: Path, output: Path, verbose: bool) -> np.ndarray:
+    """Check `output` (extension, directory, not the input), then read the portrait as RGB uint8."""
+    from .io.images import check_output_path, image_format, load_image
+
+    image_format(output)
+    rgb = load_image(path)
+    check_output_path(output, inputs=(path,))
+    log.info("read %s: %dx%d", path, rgb.shape[1], rgb.shape[0])
+    if verbose:
+        _log_face(rgb)
+    return rgb
+
+
+def _save(path: Path, rgb: np.ndarray) -> None:
+    from .io.images import save_image
+
+    save_image(path, rgb)
+    log.info("wrote %s: %dx%d", path, rgb.shape[1], rgb.shape[0])
+
+
+def _cmd_express(args: argparse.Namespace) -> None:
+    from . import express
+
+    level = args.level if args.level is not None else (2.0 if args.emotion != "neutral" else 0.0)
+    rgb = _load_portrait(args.portrait, args.output, args.verbose)
+    log.info("expressing %s at level %g%s", args.emotion, level,
+             f" with AU edits {_au_dict(args.aus)}" if args.aus else "")
+    out = express(rgb, emotion=args.emotion, level=level, aus=_au_dict(args.aus), size=args.size)
+    _save(args.output, out)
+
+
+def _cmd_grid(args: argparse.Namespace) -> None:
+    from .viz.contact_sheet import expression_grid
+
+    rgb = _load_portrait(args.portrait, args.output, args.verbose)
+    sheet = expression_grid(rgb, emotions=args.emotions, levels=args.levels, aus=_au_dict(args.aus),
+                            thumb_px=args.thumb, crop=args.crop, title=args.portrait.name, progress=True)
+    _save(args.output, sheet)
+
+
+def _cmd_demo(args: argparse.Namespace) -> None:
+    import skimage.data
+
+    from .viz.contact_sheet import expression_grid
+
+    from .io.images import check_output_path, image_format
+
+    image_format(args.output)
+    check_output_path(args.output)
+    rgb = skimage.data.astronaut()  # RGB uint8 [512, 512, 3], shipped inside scikit-image
+    if args.verbose:
+        _log_face(rgb)
+    sheet = expression_grid(rgb, emotions=DEMO_EMOTIONS, levels=DEMO_LEVELS,
+                            title="emoface demo: scikit-image astronaut", progress=True)
+    _save(args.output, sheet)
+
+
+@contextlib.contextmanager
+def _stderr_logging(verbose: bool) -> Iterator[None]:
+    """Route the `emoface` logger to stderr for one CLI run (INFO with -v, else warnings only)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("emoface: %(message)s"))
+    old_level, old_propagate = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(old_level)
+        log.propagate = old_propagate
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 user error or usage error)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help / --version (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    with _stderr_logging(args.verbose):
+        start = time.perf_counter()
+        try:
+            args.run(args)
+        except EmofaceError as exc:
+            print(f"emoface: error: {exc}", file=sys.stderr)
+            return 2
+        log.info("done in %.2f s", time.perf_counter() - start)
+    return 0

@@ -1,0 +1,1 @@
+"""control: emotion spec -> AU intensities per side (the LES action subspace, in AU units)."""

@@ -1,0 +1,96 @@
+"""The LES emotion injector (LES-Talker eqs. 21-24), in AU units.
+
+LES works on standardised AUs u = (AU - mu_D) / sigma_D (eq. 9). Standardisation is affine per
+AU, so eqs. 21-24 are the same computed on raw intensities: we keep AU units here and
+standardise only when exporting LES vectors.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+
+import numpy as np
+
+from ..errors import InputError
+from ..vocab import AU_IDS, AU_INDEX, AU_MAX, EMOTIONS
+from .prototypes import prototype_table
+
+# How much of the portrait's own AU the level-0 relaxation may remove, per AU (1 = all).
+# A closed eye cannot be opened by a warp (there is no eyeball to show), so blink is kept.
+RELAX_FRACTION: dict[int, float] = {au: 1.0 for au in AU_IDS} | {45: 0.0}
+
+# Final intensities are kept within this band so extrapolated levels stay a face.
+AU_LIMIT = 1.6 * AU_MAX
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> np.ndarray:
+    return prototype_table()
+
+
+def check_emotion(emotion: str) -> int:
+    """Index of `emotion` in EMOTIONS, or InputError listing the valid names."""
+    try:
+        return EMOTIONS.index(emotion)
+    except ValueError:
+        raise InputError(f"unknown emotion '{emotion}'; choose one of: {', '.join(EMOTIONS)}") from None
+
+
+def emotion_aus(emotion: str, level: float) -> np.ndarray:
+    """uf(emotion, level) -> [17, 2] AU intensities (eqs. 21-22).
+
+    Levels between anchors interpolate linearly (level 0 = neutral); above 3 the line through
+    levels 2 and 3 is extended (LES "hyperdomain" levels).
+    Note: eq. 22 as printed, (uf_i - uf_j)(level - j) + uf_j, gives 2 uf_j - uf_i at level = i;
+    the intended line through the two anchors is uf_i + (uf_j - uf_i)(level - i), used here.
+    """
+    if not (isinstance(level, (int, float)) and math.isfinite(level)) or level < 0:
+        raise InputError(f"level must be a number >= 0, got {level!r}")
+    anchors = _table()[check_emotion(emotion)]  # [4, 17, 2]
+    i = min(math.floor(level), 2)  # eq. 21, with j = i + 1 continuing past 3
+    j = i + 1
+    return anchors[i] + (anchors[j] - anchors[i]) * (level - i)  # eq. 22 (corrected)
+
+
+def injection(emotion: str, level: float) -> np.ndarray:
+    """u_inj = uf(emotion, level) - uf(neutral, 0)  (eq. 23) -> [17, 2]."""
+    return emotion_aus(emotion, level) - _table()[EMOTIONS.index("neutral"), 0]
+
+
+_AU_KEY = re.compile(r"^\s*(\d+)\s*([LRlr]?)\s*$")
+
+
+def parse_au_edits(aus) -> np.ndarray:
+    """{12: 1.0, "4": -1.5, "12L": 2} -> [17, 2] per-side AU bias (L = subject's left)."""
+    bias = np.zeros((len(AU_IDS), 2), np.float32)
+    for key, value in (aus or {}).items():
+        match = _AU_KEY.match(str(key))
+        au = int(match.group(1)) if match else None
+        if au not in AU_INDEX:
+            raise InputError(
+                f"unknown Action Unit '{key}'; choose from {', '.join(map(str, AU_IDS))} "
+                "(optionally with L or R, e.g. 12L)")
+        try:
+            amount = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"AU {key}: '{value}' is not a number") from None
+        if not math.isfinite(amount):
+            raise InputError(f"AU {key}: value must be finite")
+        side = match.group(2).upper()
+        cols = [0] if side == "L" else [1] if side == "R" else [0, 1]
+        bias[AU_INDEX[au], cols] += amount
+    return bias
+
+
+def target_aus(source_aus: np.ndarray, emotion: str, level: float, aus=None) -> np.ndarray:
+    """The AU intensities the output should show -> [17, 2].
+
+    source_aus: [17, 2] the portrait's own reading. The portrait is first relaxed to neutral
+    (its own AUs removed, up to RELAX_FRACTION), then the emotion is injected (eq. 24: u' = u +
+    u_inj), then per-AU edits are added.
+    """
+    keep = np.array([1.0 - RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
+    relaxed = source_aus * keep
+    target = relaxed + injection(emotion, level) + parse_au_edits(aus)
+    return np.clip(target, -AU_LIMIT, AU_LIMIT)

@@ -1,0 +1,71 @@
+"""Prototype AU intensities uf(emotion, level) for MEAD's levels 1-3 (LES eq. 10, in AU units).
+
+LES-Talker averages OpenFace AUs over MEAD clips to get these anchors. MEAD is not available
+here, so the anchors are built from the published prototypes of each basic emotion:
+
+  [EF78]  Ekman & Friesen (1978), Facial Action Coding System; EMFACS-7 emotion predictions as
+          tabulated in Ekman, Friesen & Hager (2002), FACS Investigator's Guide, Table 10-1.
+  [EF86]  Ekman & Friesen (1986), "A new pan-cultural facial expression of emotion",
+          Motivation and Emotion 10:159-168 (contempt = unilateral AU12 + AU14).
+  [DTM14] Du, Tao & Martinez (2014), "Compound facial expressions of emotion", PNAS 111(15),
+          Table 1: AUs used by >= 70% of 230 people per basic emotion, and by fewer (in []).
+
+Which AUs take part comes from those tables; the strength of each at level 3 ("strong" in MEAD)
+is given on FACS's intensity grades A-E = 1-5 [EF78, ch. 2 intensity scoring]: the AUs a table
+lists as core are scored C-D (3-4), the optional ones B (2) or A (1), and where EMFACS names a
+grade itself (surprise 5B) that grade is used. Levels 1 and 2 scale the level-3 grades by
+LEVEL_FRACTION (MEAD's levels are "weak, medium, strong"; LES assumes level varies linearly),
+except AUs that the tables list only for intense displays (happy 25) which start at level 2.
+
+Contempt is one-sided: the AUs act on the subject's right side only [EF86].
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..vocab import AU_IDS, AU_INDEX, EMOTIONS
+
+LEVEL_FRACTION = {1: 0.4, 2: 0.7, 3: 1.0}
+
+# emotion -> {AU: level-3 intensity}, with the source of each AU in the comment.
+LEVEL3: dict[str, dict[int, float]] = {
+    "neutral": {},
+    # EMFACS anger 4+5+7+23 [EF78]; DTM14 angry 4, 7, 24, [10, 17, 23]
+    "angry": {4: 4.0, 5: 2.0, 7: 3.0, 23: 3.0, 10: 1.0, 17: 2.0},
+    # EMFACS contempt R12A+R14A, stronger at level 3 (B-C) [EF86]
+    "contempt": {12: 2.5, 14: 3.0},
+    # EMFACS disgust 9+15+16 / 10+16 [EF78]; DTM14 disgusted 9, 10, 17, [4, 24];
+    # AU16 (lower lip depressor) is not in the LES set: its lip parting is carried by AU25.
+    "disgusted": {9: 4.0, 10: 3.0, 15: 2.0, 17: 2.0, 4: 2.0, 25: 1.0},
+    # EMFACS fear 1+2+4+5+7+20+26 [EF78]; DTM14 fearful 1, 4, 20, 25, [2, 5, 26]
+    "fear": {1: 3.5, 2: 2.5, 4: 2.5, 5: 3.5, 7: 1.0, 20: 3.5, 25: 2.5, 26: 1.5},
+    # EMFACS happiness 6+12 [EF78]; DTM14 happy 12, 25, [6]
+    "happy": {6: 3.5, 12: 4.0, 25: 2.0},
+    # EMFACS sadness 1+4+15 (+17) [EF78]; DTM14 sad 4, 15, [1, 6, 11, 17]; drooping upper lids
+    # (FACS AU41/43) are carried by AU45, the LES set's lid-closure unit, at grade A.
+    "sad": {1: 3.5, 4: 2.5, 15: 3.5, 17: 2.0, 45: 1.0},
+    # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5]
+    "surprised": {1: 4.0, 2: 4.0, 5: 2.0, 25: 3.0, 26: 3.5},
+}
+
+# AUs that join only from this level on (intense displays) [DTM14].
+ONSET_LEVEL: dict[tuple[str, int], int] = {("happy", 25): 2}
+
+ONE_SIDED: dict[str, int] = {"contempt": 1}  # emotion -> side column (1 = subject's right)
+
+
+def prototype_table() -> np.ndarray:
+    """[8, 4, 17, 2] float32: uf(emotion, level) for levels 0..3, `EMOTIONS` order, per side.
+
+    Level 0 of every emotion is neutral, uf(neutral, 0) = 0 (AU readings are relative to a
+    relaxed face, see analyze.aus.BASELINE).
+    """
+    table = np.zeros((len(EMOTIONS), 4, len(AU_IDS), 2), np.float32)
+    for e, emotion in enumerate(EMOTIONS):
+        sides = [ONE_SIDED[emotion]] if emotion in ONE_SIDED else [0, 1]
+        for au, strength in LEVEL3[emotion].items():
+            for level, fraction in LEVEL_FRACTION.items():
+                if level < ONSET_LEVEL.get((emotion, au), 1):
+                    continue
+                table[e, level, AU_INDEX[au], sides] = strength * fraction
+    return table

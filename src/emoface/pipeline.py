@@ -1,0 +1,102 @@
+"""Wires the stages together (DESIGN.md data flow); no stage logic lives here.
+
+    image --analyze--> FaceAnalysis --read_aus--> source AUs
+    emotion spec --control (LES)--> target AUs --rig--> deformed landmarks --render--> frame
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .analyze.aus import read_aus
+from .analyze.landmarker import analyze_image
+from .control.les import target_aus
+from .errors import InputError
+from .render.compose import RenderSource, render_frame
+from .rig.deform import FaceFit, deform, fit_face
+from .types import FaceAnalysis, RigParams
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A portrait analysed once, ready for many renders.
+
+    analysis: the face in the (possibly resized) image; source_aus: [17, 2] its own AU reading;
+    fit: canonical->image similarity; render_source: the renderer's cached state.
+    """
+
+    analysis: FaceAnalysis
+    source_aus: np.ndarray
+    fit: FaceFit
+    render_source: RenderSource
+
+    @property
+    def image(self) -> np.ndarray:
+        return self.render_source.image
+
+
+def _as_rgb(image) -> np.ndarray:
+    from .io.images import load_image
+
+    return load_image(image)
+
+
+def _resize_long_side(rgb: np.ndarray, size: int | None) -> np.ndarray:
+    if size is None:
+        return rgb
+    if not isinstance(size, (int, np.integer)) or size < 64 or size > 8192:
+        raise InputError(f"size must be an integer between 64 and 8192 px, got {size!r}")
+    h, w = rgb.shape[:2]
+    scale = size / max(h, w)
+    if scale == 1.0:
+        return rgb
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
+
+
+def prepare(image, size: int | None = None) -> Prepared:
+    """Load (path or RGB uint8 array), analyse at source resolution, resize (long side px)."""
+    original = _as_rgb(image)
+    analysis = analyze_image(original)
+    rgb = _resize_long_side(original, size)
+    if rgb.shape != original.shape:
+        analysis = analysis.resized(rgb.shape[:2])
+    fit = fit_face(analysis)
+    return Prepared(analysis, read_aus(analysis.blendshapes), fit,
+                    RenderSource.create(rgb, analysis.landmarks_px, fit))
+
+
+def render_params(prepared: Prepared, params: RigParams) -> np.ndarray:
+    """Render rig parameters (deltas from the source) -> RGB uint8 [H, W, 3]."""
+    landmarks = deform(prepared.analysis, params, prepared.fit)
+    return render_frame(prepared.render_source, landmarks)
+
+
+def expression_params(prepared: Prepared, emotion: str = "neutral", level: float = 0.0,
+                      aus=None) -> RigParams:
+    """Emotion spec -> rig parameters: target AUs minus the portrait's own."""
+    target = target_aus(prepared.source_aus, emotion, level, aus)
+    return RigParams(au_delta=(target - prepared.source_aus).astype(np.float32))
+
+
+def render_expression(prepared: Prepared, emotion: str = "neutral", level: float = 0.0,
+                      aus=None) -> np.ndarray:
+    """One expression of an analysed portrait -> RGB uint8 [H, W, 3]."""
+    return render_params(prepared, expression_params(prepared, emotion, level, aus))
+
+
+def express(image, emotion: str = "neutral", level: float = 0.0, aus=None,
+            size: int | None = None) -> np.ndarray:
+    """See `emoface.express`."""
+    expression_params_check(emotion, level, aus)
+    return render_expression(prepare(image, size), emotion, level, aus)
+
+
+def expression_params_check(emotion: str, level: float, aus) -> None:
+    """Validate an emotion spec before any expensive work (raises InputError)."""
+    from .control.les import emotion_aus, parse_au_edits
+
+    emotion_aus(emotion, level)
+    parse_au_edits(aus)

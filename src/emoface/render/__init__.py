@@ -1,0 +1,1 @@
+"""render: deformed mesh -> frame (mesh-guided backward warp of the source + mouth interior)."""

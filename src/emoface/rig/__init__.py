@@ -1,0 +1,1 @@
+"""rig: AU intensities, mouth controls, eyelids and head pose -> displaced face mesh (px)."""
