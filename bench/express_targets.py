@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -50,7 +51,7 @@ from emoface.errors import EmofaceError
 from emoface.judge.dlib_face import SAME_PERSON_THRESHOLD, identity_embedding
 from emoface.judge.emotion import EMOTION_CLASSES, judge_emotion, top_emotion
 
-DEFAULT_MEDIA = REPO.parent / "shared" / "media" / "images"
+DEFAULT_MEDIA = Path(os.environ.get("EMOFACE_MEDIA") or REPO.parent / "shared" / "media") / "images"
 DEFAULT_EMOTIONS = ("angry", "disgusted", "fear", "happy", "sad", "surprised")
 DEFAULT_LEVELS = (0.0, 1.0, 2.0, 3.0)
 TARGET_TOP1 = 0.80
@@ -97,14 +98,15 @@ def make_renderer(dry_run: bool):
     return render
 
 
-def strictly_rising(values: list[float | None]) -> bool:
-    """True if every value is present and each is greater than the one before."""
+def strictly_rising(values: list[float | None], min_step: float = 0.0) -> bool:
+    """True if every value is present and each exceeds the one before by more than min_step."""
     if any(v is None for v in values):
         return False
-    return all(b > a for a, b in zip(values, values[1:]))
+    return all(b - a > min_step for a, b in zip(values, values[1:]))
 
 
-def evaluate_portrait(path: Path, render, emotions, levels, max_side_px: int) -> tuple[dict, dict]:
+def evaluate_portrait(path: Path, render, emotions, levels, max_side_px: int,
+                      min_step: float = 0.0) -> tuple[dict, dict]:
     """Render and judge one portrait -> (JSON-ready results, images for the contact sheet)."""
     source = load_rgb(path, max_side_px)
     source_probs = judge_emotion(source)
@@ -144,7 +146,7 @@ def evaluate_portrait(path: Path, render, emotions, levels, max_side_px: int) ->
                     else float(np.linalg.norm(emb - source_emb)))
         top = entry["top"][levels.index(top_level)]
         entry["top1_correct_top"] = top is not None and top[0] == emo
-        entry["rising"] = strictly_rising(entry["target_prob"])
+        entry["rising"] = strictly_rising(entry["target_prob"], min_step)
         result["emotions"][emo] = entry
         images["renders"][emo] = row
     return result, images
@@ -259,11 +261,12 @@ def summarize(results: list[dict], levels) -> dict:
 
 
 def _fmt(p) -> str:
-    return "  -- " if p is None else f"{p:5.2f}"
+    return "   -- " if p is None else f"{p:6.3f}"
 
 
-def print_report(results: list[dict], summary: dict, levels, dry_run: bool) -> None:
-    lv = " ".join(f"L{v:<4g}" for v in levels)
+def print_report(results: list[dict], summary: dict, levels, dry_run: bool,
+                 min_step: float = 0.0) -> None:
+    lv = " ".join(f"L{v:<5g}" for v in levels)
     print(f"emoface.express targets{' (DRY RUN: stand-in returns the input)' if dry_run else ''}")
     print("judge = fer CNN (7 classes) on a dlib face box; identity = dlib ResNet embedding\n")
     print("Source portraits as the judge sees them:")
@@ -273,7 +276,9 @@ def print_report(results: list[dict], summary: dict, levels, dry_run: bool) -> N
         print(f"  {res['file']:<40} {'no face' if top is None else f'{top[0]:<9} {top[1]:.2f}'}"
               f"   [{dist}]")
     print()
-    header = f"{'portrait':<28} {'emotion':<10} p(target) {lv}  top@L{max(levels):g}        rising  id-dist"
+    top_title = f"top@L{max(levels):g}"
+    header = (f"{'portrait':<28} {'emotion':<10} p(target) {lv}  {top_title:<15} "
+              f"{'rising':<6}  id-dist")
     print(header)
     print("-" * len(header))
     for res in results:
@@ -296,11 +301,12 @@ def print_report(results: list[dict], summary: dict, levels, dry_run: bool) -> N
     print(f"top-1 accuracy at level {summary['top_level']:g}: {summary['top1_accuracy_top']:.0%} "
           f"of {summary['pairs']} pairs (target >= {TARGET_TOP1:.0%})  "
           f"{'MET' if t['top1_accuracy_top>=0.80'] else 'MISSED'}")
-    print(f"p(target) strictly rising with level: {summary['rising_fraction']:.0%} of pairs "
+    print(f"p(target) strictly rising with level (step > {min_step:g}): "
+          f"{summary['rising_fraction']:.0%} of pairs "
           f"(target 100%)  {'MET' if t['rising_in_every_pair'] else 'MISSED'}")
     for f in summary["rising_failures"]:
         print(f"    not rising: {f['portrait']} / {f['emotion']}: "
-              + " -> ".join("--" if p is None else f"{p:.2f}" for p in f["target_prob"]))
+              + " -> ".join("--" if p is None else f"{p:.3f}" for p in f["target_prob"]))
     if idd["max"] is None:
         print("identity distance: no face found by dlib in the renders")
     else:
@@ -326,7 +332,8 @@ def _jsonable(obj):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--media", type=Path, default=DEFAULT_MEDIA, help="folder of portraits")
+    ap.add_argument("--media", type=Path, default=DEFAULT_MEDIA,
+                    help="folder of portraits (default $EMOFACE_MEDIA/images or ../shared/media/images)")
     ap.add_argument("--out", type=Path, default=Path("out/targets"), help="contact sheets go here")
     ap.add_argument("--json", type=Path, default=None, help="write all numbers to this JSON file")
     ap.add_argument("--dry-run", action="store_true",
@@ -337,6 +344,9 @@ def main(argv=None) -> int:
     ap.add_argument("--max-side", type=int, default=768,
                     help="shrink portraits to this long side in px first (0 = keep; bounds run time)")
     ap.add_argument("--limit", type=int, default=5, help="at most this many portraits")
+    ap.add_argument("--min-step", type=float, default=0.0,
+                    help="a pair counts as rising only if each level step adds more than this "
+                         "to p(target) (default 0: strictly rising)")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any target is missed")
     args = ap.parse_args(argv)
 
@@ -359,7 +369,8 @@ def main(argv=None) -> int:
     t_start = time.perf_counter()
     for path in portraits:
         try:
-            res, images = evaluate_portrait(path, render, args.emotions, levels, args.max_side)
+            res, images = evaluate_portrait(path, render, args.emotions, levels, args.max_side,
+                                            args.min_step)
         except ExpressUnavailable as exc:
             print(f"emoface.express is not available yet ({exc}).\n"
                   "Run with --dry-run to check this harness with a stand-in.", file=sys.stderr)
@@ -371,12 +382,12 @@ def main(argv=None) -> int:
               file=sys.stderr)
     summary = summarize(results, levels)
     summary["wall_s"] = time.perf_counter() - t_start
-    print_report(results, summary, levels, args.dry_run)
+    print_report(results, summary, levels, args.dry_run, args.min_step)
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "config": {"media": str(args.media), "emotions": args.emotions, "levels": levels,
-                       "max_side_px": args.max_side, "dry_run": args.dry_run,
+                       "max_side_px": args.max_side, "min_step": args.min_step, "dry_run": args.dry_run,
                        "judge_classes": list(EMOTION_CLASSES),
                        "targets": {"top1_accuracy_top": TARGET_TOP1,
                                    "identity_distance_max": TARGET_IDENTITY}},

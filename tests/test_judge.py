@@ -6,6 +6,7 @@ the mouth open, frame 66 closed; mead_W009_happy frame 7 is a broad open-mouth s
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from functools import lru_cache
@@ -35,7 +36,8 @@ from emoface.judge import (  # noqa: E402
 from emoface.judge import dlib_face, emotion  # noqa: E402
 from emoface.vocab import EMOTIONS  # noqa: E402
 
-MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+# Same rule as conftest.media_root: $EMOFACE_MEDIA, else <repo>/../shared/media.
+MEDIA = Path(os.environ.get("EMOFACE_MEDIA") or Path(__file__).resolve().parents[2] / "shared" / "media")
 IMAGES = MEDIA / "images"
 VIDEO = MEDIA / "video"
 if not IMAGES.is_dir():
@@ -235,3 +237,35 @@ def test_mouth_opening_tells_open_from_closed(video, open_index, closed_index):
     assert opened > 0.25, opened
     assert closed < 0.1, closed
     assert opened > closed + 0.2
+
+
+# ---------------------------------------------------------------- bench harness (dry run)
+
+
+def test_bench_dry_run_writes_table_json_and_contact_sheet(tmp_path, capsys):
+    import importlib.util
+    import json
+
+    bench_path = Path(__file__).resolve().parents[1] / "bench" / "express_targets.py"
+    spec = importlib.util.spec_from_file_location("express_targets", bench_path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    media = tmp_path / "media"
+    media.mkdir()
+    name = "painting_chinese_imperial_portrait.png"
+    (media / name).write_bytes((IMAGES / name).read_bytes())
+    out, js = tmp_path / "sheets", tmp_path / "t.json"
+    rc = bench.main(["--dry-run", "--media", str(media), "--out", str(out), "--json", str(js),
+                     "--emotions", "happy", "sad", "--strict"])
+    assert rc == 1  # the stand-in returns the input: nothing rises, nothing is happy
+    printed = capsys.readouterr().out
+    assert "top-1 accuracy at level 3: 0% of 2 pairs" in printed
+    data = json.loads(js.read_text())
+    s = data["summary"]
+    assert s["pairs"] == 2 and s["top1_accuracy_top"] == 0.0 and s["rising_fraction"] == 0.0
+    assert len(s["rising_failures"]) == 2
+    assert s["identity_distance_top"]["max"] == 0.0  # identical image: identical embedding
+    assert data["portraits"][0]["source_top"][0] == "neutral"
+    sheet = cv2.imread(str(out / "painting_chinese_imperial_portrait.png"))
+    assert sheet is not None and sheet.shape[0] > 2 * 192 and sheet.shape[1] > 5 * 192

@@ -1,0 +1,61 @@
+"""Render AU k at rising intensity, analyse the output again: AU k's reading rises, others stay.
+
+AUs 7, 14 and 45 are read from MediaPipe's blendshapes, the others from landmark geometry
+(analyze.geometry_aus), because MediaPipe's blendshapes ignore several AUs (see that module).
+
+Known weak (xfail, reported in the issue note): AU14 is mostly a backward push of the lip
+corners that a 2D warp barely shows; AU4's brow lowering is confounded with AU9 and AU1 in the
+geometric reading; AU15/AU12, AU26/AU17 and AU45/AU5 share landmarks with opposite motion, so
+the joint reading trades one for the other.
+"""
+import numpy as np
+import pytest
+
+from emoface.analyze.geometry_aus import read_aus_geometry
+from emoface.analyze.landmarker import analyze_image
+from emoface.vocab import AU_IDS, AU_INDEX
+
+STEPS = (0.0, 1.5, 3.0, 4.5)
+# FACS codes these together: a jaw drop parts the lips (26 -> 25 is expected, not crosstalk).
+COUPLED = {(26, 25), (6, 7)}  # and a cheek raise narrows the eye (AU6 shows as AU7)
+PORTRAITS = ("white_young_woman_elizabeth_olsen.jpg", "east_asian_man_lei_jun.png")
+
+
+def reading(rgb: np.ndarray) -> np.ndarray:
+    return read_aus_geometry(analyze_image(rgb))
+
+
+@pytest.fixture(scope="module", params=PORTRAITS)
+def prepared(request, media_dir):
+    from emoface.pipeline import prepare
+
+    return prepare(str(media_dir / "images" / request.param), size=384)
+
+
+KNOWN_WEAK = {4, 14, 15, 26, 45}
+
+
+@pytest.mark.parametrize("au", [
+    pytest.param(au, marks=pytest.mark.xfail(reason="known weak reading, see module docstring"))
+    if au in KNOWN_WEAK else au for au in AU_IDS])
+def test_rendered_au_reads_back(prepared, au):
+    from emoface.pipeline import render_params
+    from emoface.types import RigParams
+
+    k = AU_INDEX[au]
+    readings = []
+    for amount in STEPS:
+        delta = np.zeros((len(AU_IDS), 2), np.float32)
+        delta[k] = amount
+        readings.append(reading(render_params(prepared, RigParams(au_delta=delta))))
+    readings = np.array(readings) - readings[0]
+    own = readings[:, k]
+    assert np.all(np.diff(own) > 0.05), f"AU{au} reading {own.round(2)} does not rise"
+    others = np.abs(readings[-1]).copy()
+    others[k] = 0
+    for a, b in COUPLED:
+        if a == au:
+            others[AU_INDEX[b]] = 0
+    worst = int(np.argmax(others))
+    assert others[worst] <= max(0.75 * own[-1], 1.0), (
+        f"AU{au} at {STEPS[-1]} moved AU{AU_IDS[worst]} by {others[worst]:.2f} (own {own[-1]:.2f})")

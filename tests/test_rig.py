@@ -1,0 +1,41 @@
+"""Rig known answers: AUs move only their own region, and read back from re-analysed renders."""
+import numpy as np
+import pytest
+
+from emoface.analyze import topology as topo
+from emoface.analyze.canonical_mesh import canonical_mesh
+from emoface.rig.basis import rig_basis
+from emoface.vocab import AU_IDS, AU_INDEX
+
+# Where each AU may move the face, canonical y in cm (brows ~5, eyes ~2.6, nose tip ~-1.1,
+# lips ~-4.3, chin ~-9.4): brow and lid AUs never reach the mouth, mouth AUs never the eyes.
+REGION_Y = {1: (1.5, 9), 2: (1.5, 9), 4: (1.5, 9), 5: (1.5, 4.5), 7: (1.0, 4.0),
+            6: (-6.0, 3.5), 9: (-5.0, 5.5), 10: (-5.5, 1.0), 12: (-7.5, 3.0),
+            14: (-7.5, -1.5), 15: (-7.5, -1.5), 20: (-7.5, -1.5), 23: (-7.5, -1.5),
+            25: (-7.5, -1.5), 17: (-10, -3.0), 26: (-10, -1.5)}
+
+
+@pytest.mark.parametrize("au", [a for a in AU_IDS if a != 45])
+def test_au_moves_only_its_own_region(au):
+    verts = canonical_mesh().vertices
+    field = rig_basis().au[AU_INDEX[au]].sum(0)  # [468, 3] cm per unit
+    moving = np.linalg.norm(field, axis=1) > 0.02 * np.linalg.norm(field, axis=1).max()
+    lo, hi = REGION_Y[au]
+    ys = verts[moving, 1]
+    assert moving.any()
+    assert ys.min() >= lo and ys.max() <= hi, (au, ys.min(), ys.max())
+
+
+def test_sides_are_separate():
+    """A left-only AU12 leaves the subject's right lip corner where it was."""
+    field_left = rig_basis().au[AU_INDEX[12], 0]
+    right_corner, left_corner = topo.MOUTH_CORNERS
+    assert np.linalg.norm(field_left[left_corner]) > 0.1
+    assert np.linalg.norm(field_left[right_corner]) < 1e-3
+
+
+def test_jaw_drop_moves_lower_lip_not_upper_lip():
+    field = rig_basis().au[AU_INDEX[26]].sum(0)
+    assert field[14, 1] < -0.1          # lower inner lip goes down (canonical y up)
+    assert abs(field[13, 1]) < 1e-6     # upper inner lip stays
+    assert field[152, 1] < -0.1         # chin goes down
