@@ -347,3 +347,33 @@ def test_real_grid_subset(run_cli, needs_core, portrait_path, tmp_path):
     assert status == 0, err
     sheet = load_image(tmp_path / "g.png")
     assert sheet.shape[0] > 2 * 128 and sheet.shape[1] > 2 * 128
+
+
+# --- the contact sheet itself (pure layout, no models) --------------------------------------
+
+def test_contact_sheet_layout(tiny_rgb):
+    from emoface.viz import contact_sheet
+
+    cells = [[tiny_rgb] * 3 for _ in range(2)]
+    sheet = contact_sheet(cells, ["happy", "sad"], ["level 0", "level 1", "level 2"], title="t")
+    assert sheet.dtype == np.uint8 and sheet.ndim == 3 and sheet.shape[2] == 3
+    assert sheet.shape[0] > 2 * 24 and sheet.shape[1] > 3 * 32
+    # the cells are pasted unchanged: the bottom-right one ends at the bottom-right corner, inset by the padding
+    h, w = sheet.shape[:2]
+    np.testing.assert_array_equal(sheet[h - 6 - 24:h - 6, w - 6 - 32:w - 6], tiny_rgb)
+    assert (sheet[:, :20] < 128).any()  # row labels were drawn in the left margin
+    with pytest.raises(ValueError, match="labels"):
+        contact_sheet(cells, ["happy"], ["a", "b", "c"])
+    with pytest.raises(ValueError, match="shape"):
+        contact_sheet([[tiny_rgb, tiny_rgb[:10]]], ["x"], ["a", "b"])
+
+
+def test_face_crop_box_is_square_and_inside():
+    from emoface.viz import face_crop_box
+
+    points = np.array([[100.0, 50.0], [140.0, 110.0]])   # 40 x 60 px face
+    assert face_crop_box(points, (400, 400), scale=2.0) == (60, 20, 180, 140)
+    x0, y0, x1, y1 = face_crop_box(points, (400, 150), scale=2.0)  # pushed left by the right edge
+    assert (x1 - x0, y1 - y0) == (120, 120) and x1 == 150
+    x0, y0, x1, y1 = face_crop_box(points, (100, 400), scale=3.0)  # shrinks to the short side
+    assert (x1 - x0, y1 - y0) == (100, 100) and (y0, y1) == (0, 100)

@@ -31,7 +31,7 @@ log = logging.getLogger("emoface")
 
 DEMO_EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "surprised")
 DEMO_LEVELS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)
-MIN_SIZE_PX, MAX_SIZE_PX = 64, 10_000
+MIN_SIZE_PX, MAX_SIZE_PX = 64, 8192  # as emoface.pipeline accepts
 
 _AU_SPEC = re.compile(r"^(?:au)?(\d+)([lr]?)=(.+)$", re.IGNORECASE)
 
@@ -175,15 +175,22 @@ def _log_face(rgb: np.ndarray) -> None:
     log.info("AU readings (0-5): %s", ", ".join(active) if active else "all below 0.1 (relaxed face)")
 
 
-def _load_portrait(path: Path, output: Path, verbose: bool) -> np.ndarray:
-    """Check `output` (extension, directory, not the input), then read the portrait as RGB uint8."""
-    from .io.images import check_output_path, image_format, load_image
+def _check_output(output: Path, *inputs: Path) -> None:
+    """Refuse an output before rendering: unknown extension, missing directory, an input's path."""
+    from .io.images import check_output_path, image_format
 
     image_format(output)
-    rgb = load_image(path)
-    check_output_path(output, inputs=(path,))
-    log.info("read %s: %dx%d", path, rgb.shape[1], rgb.shape[0])
-    if verbose:
+    check_output_path(output, inputs=inputs)
+
+
+def _load_portrait(args: argparse.Namespace) -> np.ndarray:
+    """Read args.portrait as RGB uint8 [H, W, 3] and check args.output against it."""
+    from .io.images import load_image
+
+    rgb = load_image(args.portrait)
+    _check_output(args.output, args.portrait)
+    log.info("read %s: %dx%d", args.portrait, rgb.shape[1], rgb.shape[0])
+    if args.verbose:
         _log_face(rgb)
     return rgb
 
@@ -199,17 +206,16 @@ def _cmd_express(args: argparse.Namespace) -> None:
     from . import express
 
     level = args.level if args.level is not None else (2.0 if args.emotion != "neutral" else 0.0)
-    rgb = _load_portrait(args.portrait, args.output, args.verbose)
-    log.info("expressing %s at level %g%s", args.emotion, level,
-             f" with AU edits {_au_dict(args.aus)}" if args.aus else "")
-    out = express(rgb, emotion=args.emotion, level=level, aus=_au_dict(args.aus), size=args.size)
-    _save(args.output, out)
+    aus = _au_dict(args.aus)
+    rgb = _load_portrait(args)
+    log.info("expressing %s at level %g%s", args.emotion, level, f" with AU edits {aus}" if aus else "")
+    _save(args.output, express(rgb, emotion=args.emotion, level=level, aus=aus, size=args.size))
 
 
 def _cmd_grid(args: argparse.Namespace) -> None:
     from .viz.contact_sheet import expression_grid
 
-    rgb = _load_portrait(args.portrait, args.output, args.verbose)
+    rgb = _load_portrait(args)
     sheet = expression_grid(rgb, emotions=args.emotions, levels=args.levels, aus=_au_dict(args.aus),
                             thumb_px=args.thumb, crop=args.crop, title=args.portrait.name, progress=True)
     _save(args.output, sheet)
@@ -220,10 +226,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
     from .viz.contact_sheet import expression_grid
 
-    from .io.images import check_output_path, image_format
-
-    image_format(args.output)
-    check_output_path(args.output)
+    _check_output(args.output)
     rgb = skimage.data.astronaut()  # RGB uint8 [512, 512, 3], shipped inside scikit-image
     if args.verbose:
         _log_face(rgb)

@@ -52,8 +52,13 @@ BASELINE: dict[int, float] = {au: 0.0 for au in AU_IDS} | {
     4: 0.05, 7: 0.25, 45: 0.10, 17: 0.10, 23: 0.02,
 }
 
-# Score change produced by the rig's intensity-5 AU (see module docstring); 1.0 = uncalibrated.
-SPAN: dict[int, float] = {au: 1.0 for au in AU_IDS}
+# Score change produced by the rig's intensity-5 AU: medians over the shared portraits from
+# bench/calibrate_au_reading.py. Blendshapes that barely react to their AU (measured change
+# < 0.3) keep SPAN = 0.3 so that their noise cannot turn into large readings.
+MIN_SPAN = 0.3
+SPAN: dict[int, float] = {au: MIN_SPAN for au in AU_IDS} | {
+    1: 0.54, 4: 0.31, 12: 0.59, 45: 0.30,
+}
 
 
 def read_aus(blendshapes: np.ndarray) -> np.ndarray:

@@ -31,21 +31,21 @@ LEVEL_FRACTION = {1: 0.4, 2: 0.7, 3: 1.0}
 LEVEL3: dict[str, dict[int, float]] = {
     "neutral": {},
     # EMFACS anger 4+5+7+23 [EF78]; DTM14 angry 4, 7, 24, [10, 17, 23]
-    "angry": {4: 4.0, 5: 2.0, 7: 3.0, 23: 3.0, 10: 1.0, 17: 2.0},
+    "angry": {4: 4.5, 5: 2.0, 7: 3.0, 23: 3.5, 10: 1.5, 17: 2.0},
     # EMFACS contempt R12A+R14A, stronger at level 3 (B-C) [EF86]
     "contempt": {12: 2.5, 14: 3.0},
     # EMFACS disgust 9+15+16 / 10+16 [EF78]; DTM14 disgusted 9, 10, 17, [4, 24];
     # AU16 (lower lip depressor) is not in the LES set: its lip parting is carried by AU25.
-    "disgusted": {9: 4.0, 10: 3.0, 15: 2.0, 17: 2.0, 4: 2.0, 25: 1.0},
+    "disgusted": {9: 4.5, 10: 4.0, 15: 2.5, 17: 2.0, 4: 2.5, 25: 1.0},
     # EMFACS fear 1+2+4+5+7+20+26 [EF78]; DTM14 fearful 1, 4, 20, 25, [2, 5, 26]
-    "fear": {1: 3.5, 2: 2.5, 4: 2.5, 5: 3.5, 7: 1.0, 20: 3.5, 25: 2.5, 26: 1.5},
+    "fear": {1: 4.0, 2: 3.0, 4: 2.5, 5: 4.0, 7: 1.0, 20: 4.0, 25: 3.0, 26: 2.0},
     # EMFACS happiness 6+12 [EF78]; DTM14 happy 12, 25, [6]
-    "happy": {6: 3.5, 12: 4.0, 25: 2.0},
+    "happy": {6: 4.0, 12: 4.5, 25: 2.0},
     # EMFACS sadness 1+4+15 (+17) [EF78]; DTM14 sad 4, 15, [1, 6, 11, 17]; drooping upper lids
     # (FACS AU41/43) are carried by AU45, the LES set's lid-closure unit, at grade A.
-    "sad": {1: 3.5, 4: 2.5, 15: 3.5, 17: 2.0, 45: 1.0},
+    "sad": {1: 4.0, 4: 2.5, 15: 4.0, 17: 2.5, 45: 1.0},
     # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5]
-    "surprised": {1: 4.0, 2: 4.0, 5: 2.0, 25: 3.0, 26: 3.5},
+    "surprised": {1: 4.5, 2: 4.5, 5: 2.0, 25: 3.5, 26: 4.0},
 }
 
 # AUs that join only from this level on (intense displays) [DTM14].

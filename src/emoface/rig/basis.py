@@ -50,31 +50,31 @@ class Move:
 
 
 AU_MOVES: dict[int, tuple[Move, ...]] = {
-    1: (Move(BROW_INNER, (0.05, 0.75, 0.0), 1.2, "brow", True),),
-    2: (Move(BROW_OUTER, (0.05, 0.75, 0.0), 1.3, "brow", True),),
-    4: (Move(BROW_INNER, (-0.45, -0.65, 0.05), 1.1, "brow", True),
-        Move(BROW_OUTER + topo.RIGHT_BROW_MID + topo.LEFT_BROW_MID, (-0.2, -0.45, 0.0), 1.2, "brow", True)),
-    5: (Move(UPPER_LIDS, (0.0, 0.2, 0.02), 0.45, "upper_lid"),),
+    1: (Move(BROW_INNER, (0.05, 1.0, 0.0), 1.2, "brow", True),),
+    2: (Move(BROW_OUTER, (0.05, 1.0, 0.0), 1.3, "brow", True),),
+    4: (Move(BROW_INNER, (-0.5, -0.8, 0.05), 1.1, "brow", True),
+        Move(BROW_OUTER + topo.RIGHT_BROW_MID + topo.LEFT_BROW_MID, (-0.25, -0.55, 0.0), 1.2, "brow", True)),
+    5: (Move(UPPER_LIDS, (0.0, 0.28, 0.02), 0.45, "upper_lid"),),
     6: (Move(CHEEKS, (0.05, 0.5, 0.1), 1.4, "lower_lid", True),
         Move(LOWER_LIDS, (0.0, 0.2, 0.0), 0.5, "lower_lid")),
-    7: (Move(LOWER_LIDS, (0.0, 0.2, 0.0), 0.45, "lower_lid"),
+    7: (Move(LOWER_LIDS, (0.0, 0.25, 0.0), 0.45, "lower_lid"),
         Move(UPPER_LIDS, (0.0, -0.1, 0.0), 0.4, "upper_lid")),
-    9: (Move(NOSE_WINGS, (0.0, 0.35, 0.0), 0.8, "upper_lip"),
-        Move((55, 285, 193, 417, 168), (0.0, -0.3, 0.0), 0.9),
-        Move(UPPER_LIP_OUTER, (0.0, 0.15, 0.0), 0.6, "upper_lip")),
-    10: (Move(UPPER_LIP, (0.0, 0.4, 0.08), 0.55, "upper_lip"),
+    9: (Move(NOSE_WINGS, (0.0, 0.5, 0.0), 0.8, "upper_lip"),
+        Move((55, 285, 193, 417, 168), (0.0, -0.35, 0.0), 0.9),
+        Move(UPPER_LIP_OUTER, (0.0, 0.2, 0.0), 0.6, "upper_lip")),
+    10: (Move(UPPER_LIP, (0.0, 0.6, 0.08), 0.55, "upper_lip"),
          Move(NOSE_WINGS, (0.0, 0.12, 0.0), 0.7, "upper_lip")),
     12: (Move(CORNERS, (0.75, 0.85, -0.3), 1.0, "all", True),
          Move(CHEEKS, (0.05, 0.3, 0.1), 1.4, "lower_lid", True)),
     14: (Move(CORNERS, (-0.3, 0.1, -0.3), 0.6, "all", True),),
-    15: (Move(CORNERS, (0.1, -0.55, 0.0), 0.85, "all", True),),
-    17: (Move(topo.CHIN, (0.0, 0.35, 0.15), 1.2, "jaw"),
-         Move(LOWER_LIP_OUTER, (0.0, 0.22, 0.2), 0.7, "jaw")),
-    20: (Move(CORNERS, (0.65, -0.12, -0.1), 0.9, "all", True),),
+    15: (Move(CORNERS, (0.1, -0.8, 0.0), 0.85, "all", True),),
+    17: (Move(topo.CHIN, (0.0, 0.45, 0.15), 1.2, "jaw"),
+         Move(LOWER_LIP_OUTER, (0.0, 0.3, 0.2), 0.7, "jaw")),
+    20: (Move(CORNERS, (0.9, -0.15, -0.1), 0.9, "all", True),),
     23: (Move(UPPER_LIP_OUTER, (0.0, -0.15, 0.0), 0.45, "upper_lip"),
          Move(LOWER_LIP_OUTER, (0.0, 0.15, 0.0), 0.45, "jaw"),
          Move(CORNERS, (-0.12, 0.0, 0.0), 0.5, "all", True)),
-    25: (Move(LOWER_LIP, (0.0, -0.38, 0.0), 0.6, "jaw"),
+    25: (Move(LOWER_LIP, (0.0, -0.55, 0.0), 0.6, "jaw"),
          Move(UPPER_LIP, (0.0, 0.08, 0.0), 0.5, "upper_lip")),
     26: (),   # jaw rotation, see JAW_*
     45: (),   # blink is person-specific (lid to lid), see deform.blink_displacement
@@ -96,7 +96,7 @@ MOUTH_MOVES: dict[str, tuple[Move, ...]] = {
 # Jaw drop (AU26 at 5, jaw_open at 1): rotation of the jaw about an axis through the condyles,
 # parallel to x, ~9 cm behind the lips at ear height.
 JAW_PIVOT = np.array([0.0, 1.0, -4.0], np.float32)
-JAW_ANGLE_AU26 = np.deg2rad(8.0)
+JAW_ANGLE_AU26 = np.deg2rad(13.0)
 JAW_ANGLE_OPEN = np.deg2rad(12.0)
 
 

@@ -59,8 +59,8 @@ def contact_sheet(
     header_h = max(text_size(t, font)[1] for t in col_labels) + 3 * pad_px
     title_h = text_size(title, title_font)[1] + 3 * pad_px if title else 0
 
-    sheet_w = label_w + n_cols * (w + pad_px) + pad_px
-    sheet_h = title_h + header_h + n_rows * (h + pad_px) + pad_px
+    sheet_w = label_w + n_cols * (w + pad_px)  # a pad_px margin after the last column
+    sheet_h = title_h + header_h + n_rows * (h + pad_px)
     sheet = Image.new("RGB", (sheet_w, sheet_h), _BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     if title:
