@@ -43,7 +43,7 @@ def fake_core(monkeypatch):
     calls = types.SimpleNamespace(prepare=[], render=[], express=[])
 
     def check(emotion, level, aus):
-        if emotion not in EMOTIONS:
+        if emotion is not None and emotion not in EMOTIONS:
             raise InputError(f"unknown emotion '{emotion}'")
         if level < 0:
             raise InputError("level must be >= 0")
@@ -60,7 +60,7 @@ def fake_core(monkeypatch):
         check(emotion, level, aus)
         calls.render.append((emotion, level, aus))
         out = prepared.image.astype(np.int16)
-        out[..., EMOTIONS.index(emotion) % 3] += int(20 * level)
+        out[..., (EMOTIONS.index(emotion) if emotion else 0) % 3] += int(20 * level)
         return np.clip(out, 0, 255).astype(np.uint8)
 
     def express(image, emotion="neutral", level=0.0, aus=None, size=None):
@@ -211,8 +211,9 @@ def test_express_defaults(run_cli, tmp_path, fake_core, astronaut_png):
     assert run_cli("express", astronaut_png, "-o", tmp_path / "a.png")[0] == 0
     assert run_cli("express", astronaut_png, "-o", tmp_path / "b.png", "--emotion", "sad")[0] == 0
     assert run_cli("express", astronaut_png, "-o", tmp_path / "c.webp", "--au", "45=5")[0] == 0
-    assert fake_core.express == [("neutral", 0.0, None, None), ("sad", 2.0, None, None),
-                                 ("neutral", 0.0, {45: 5.0}, None)]
+    # no --emotion: the portrait keeps its own expression (emotion None), only AU edits apply
+    assert fake_core.express == [(None, 0.0, None, None), ("sad", 2.0, None, None),
+                                 (None, 0.0, {45: 5.0}, None)]
     assert load_image(tmp_path / "a.png").shape == (512, 512, 3)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import EmofaceError
+from .errors import EmofaceError, InputError
 from .vocab import AU_IDS, EMOTIONS
 
 log = logging.getLogger("emoface")
@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("express", parents=[common, output, aus], help="render one emotion",
                        description="Render PORTRAIT with an emotion at a level, plus single-AU edits.")
     p.add_argument("portrait", type=Path, help="portrait image (any format Pillow reads)")
-    p.add_argument("--emotion", type=_emotion, default="neutral", help=f"one of {', '.join(EMOTIONS)} (default neutral)")
+    p.add_argument("--emotion", type=_emotion, default=None,
+                   help=f"one of {', '.join(EMOTIONS)}; without it the portrait keeps its own "
+                        "expression and only --au edits apply")
     p.add_argument("--level", type=_level, default=None,
                    help="intensity >= 0: 0 neutral, 1-3 MEAD's levels, above 3 stronger "
                         "(default 2 with --emotion, else 0)")
@@ -205,10 +207,13 @@ def _save(path: Path, rgb: np.ndarray) -> None:
 def _cmd_express(args: argparse.Namespace) -> None:
     from . import express
 
-    level = args.level if args.level is not None else (2.0 if args.emotion != "neutral" else 0.0)
+    if args.emotion is None and args.level is not None:
+        raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
+    level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
     aus = _au_dict(args.aus)
     rgb = _load_portrait(args)
-    log.info("expressing %s at level %g%s", args.emotion, level, f" with AU edits {aus}" if aus else "")
+    log.info("expressing %s%s", f"{args.emotion} at level {level:g}" if args.emotion else "the portrait as it is",
+             f" with AU edits {aus}" if aus else "")
     _save(args.output, express(rgb, emotion=args.emotion, level=level, aus=aus, size=args.size))
 
 

@@ -74,29 +74,30 @@ def render_params(prepared: Prepared, params: RigParams) -> np.ndarray:
     return render_frame(prepared.render_source, landmarks)
 
 
-def expression_params(prepared: Prepared, emotion: str = "neutral", level: float = 0.0,
+def expression_params(prepared: Prepared, emotion: str | None = "neutral", level: float = 0.0,
                       aus=None) -> RigParams:
     """Emotion spec -> rig parameters: target AUs minus the portrait's own."""
     target = target_aus(prepared.source_aus, emotion, level, aus)
     return RigParams(au_delta=(target - prepared.source_aus).astype(np.float32))
 
 
-def render_expression(prepared: Prepared, emotion: str = "neutral", level: float = 0.0,
+def render_expression(prepared: Prepared, emotion: str | None = "neutral", level: float = 0.0,
                       aus=None) -> np.ndarray:
     """One expression of an analysed portrait -> RGB uint8 [H, W, 3]."""
     return render_params(prepared, expression_params(prepared, emotion, level, aus))
 
 
-def express(image, emotion: str = "neutral", level: float = 0.0, aus=None,
+def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None,
             size: int | None = None) -> np.ndarray:
     """See `emoface.express`."""
     expression_params_check(emotion, level, aus)
     return render_expression(prepare(image, size), emotion, level, aus)
 
 
-def expression_params_check(emotion: str, level: float, aus) -> None:
+def expression_params_check(emotion: str | None, level: float, aus) -> None:
     """Validate an emotion spec before any expensive work (raises InputError)."""
     from .control.les import emotion_aus, parse_au_edits
 
-    emotion_aus(emotion, level)
+    if emotion is not None:
+        emotion_aus(emotion, level)
     parse_au_edits(aus)

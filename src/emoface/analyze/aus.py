@@ -57,15 +57,21 @@ BASELINE: dict[int, float] = {au: 0.0 for au in AU_IDS} | {
 # < 0.3) keep SPAN = 0.3 so that their noise cannot turn into large readings.
 MIN_SPAN = 0.3
 SPAN: dict[int, float] = {au: MIN_SPAN for au in AU_IDS} | {
-    1: 0.54, 4: 0.31, 12: 0.59, 45: 0.30,
+    1: 0.54, 4: 0.31, 12: 0.59, 26: 0.39, 45: 0.30,
 }
+# AUs whose blendshape reading is calibrated against the rig: only these are trusted enough to
+# be removed when a portrait is relaxed to neutral (control.les.RELAX_FRACTION).
+CALIBRATED_AUS: tuple[int, ...] = (1, 4, 12, 26, 45)
 
 
-def read_aus(blendshapes: np.ndarray) -> np.ndarray:
-    """blendshapes: [52] scores in [0, 1] -> [17, 2] AU intensities 0-5 (left, right columns)."""
+def read_aus(blendshapes: np.ndarray, clip: bool = True) -> np.ndarray:
+    """blendshapes: [52] scores in [0, 1] -> [17, 2] AU intensities 0-5 (left, right columns).
+
+    clip=False keeps readings below the relaxed baseline (negative) and above 5, for comparing
+    two images of one face rather than describing one."""
     out = np.zeros((len(AU_IDS), 2), np.float32)
     for row, au in enumerate(AU_IDS):
         for side, name in enumerate(AU_BLENDSHAPES[au]):
             score = float(blendshapes[BLENDSHAPE_INDEX[name]])
             out[row, side] = AU_MAX * (score - BASELINE[au]) / SPAN[au]
-    return np.clip(out, 0.0, AU_MAX)
+    return np.clip(out, 0.0, AU_MAX) if clip else out

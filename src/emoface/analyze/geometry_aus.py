@@ -57,7 +57,7 @@ def read_aus_geometry(analysis: FaceAnalysis) -> np.ndarray:
     out = np.zeros(len(AU_IDS), np.float32)
     geometric = _solver() @ canonical_offsets(analysis).ravel().astype(np.float64)
     out[[AU_IDS.index(au) for au in GEOMETRY_AUS]] = geometric
-    from_blendshapes = read_aus(analysis.blendshapes).mean(axis=1)
+    from_blendshapes = read_aus(analysis.blendshapes, clip=False).mean(axis=1)
     for au in BLENDSHAPE_READ_AUS:
         out[AU_IDS.index(au)] = from_blendshapes[AU_IDS.index(au)]
     return out

@@ -5,10 +5,11 @@ scaled back, so 4K portraits cost the same as 1K ones.
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import os
+import sys
+import threading
 
 import cv2
 import numpy as np
@@ -26,6 +27,9 @@ MAX_FACES = 4
 CONFIDENT_FACE = 0.75
 
 
+_warmed_up = False  # first detect() done (with native start-up logs silenced)
+
+
 @functools.lru_cache(maxsize=1)
 def _landmarker():
     """The FaceLandmarker task in IMAGE mode, created on first use (never at import)."""
@@ -40,7 +44,7 @@ def _landmarker():
         output_facial_transformation_matrixes=True,
     )
     landmarker = vision.FaceLandmarker.create_from_options(options)
-    atexit.register(_close_quietly, landmarker)
+    _close_at_exit(landmarker)
     return landmarker
 
 
@@ -55,14 +59,37 @@ def _detector():
         min_detection_confidence=0.3,
     )
     detector = vision.FaceDetector.create_from_options(options)
-    atexit.register(_close_quietly, detector)
+    _close_at_exit(detector)
     return detector
 
 
-def _close_quietly(landmarker) -> None:
-    """Close at exit; MediaPipe's own close/__del__ raise once its executor has shut down."""
-    with contextlib.suppress(RuntimeError, TypeError):
-        landmarker.close()
+def _close_at_exit(task) -> None:
+    """Close a MediaPipe task before Python's thread pools shut down.
+
+    MediaPipe's close() (and __del__) needs its executor; plain `atexit` runs after that is
+    gone and prints a traceback, so the close is registered with threading's earlier exit hook.
+    """
+    def close() -> None:
+        with contextlib.suppress(RuntimeError, TypeError), _native_logs_silenced():
+            task.close()
+
+    threading._register_atexit(close)  # noqa: SLF001 - no public hook runs early enough
+
+
+@contextlib.contextmanager
+def _native_logs_silenced():
+    """Send file descriptor 2 to /dev/null while MediaPipe's C++ code starts up (it writes glog,
+    TFLite and XNNPACK banners straight to fd 2, which no Python setting reaches)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _detect(rgb: np.ndarray):
@@ -70,6 +97,12 @@ def _detect(rgb: np.ndarray):
     import mediapipe as mp
 
     image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+    global _warmed_up
+    if not _warmed_up:
+        with _native_logs_silenced():
+            _detector().detect(image)
+            _landmarker().detect(image)
+        _warmed_up = True
     boxes = [(d.categories[0].score, d.bounding_box.origin_x, d.bounding_box.origin_y,
               d.bounding_box.origin_x + d.bounding_box.width,
               d.bounding_box.origin_y + d.bounding_box.height)

@@ -12,13 +12,16 @@ import re
 
 import numpy as np
 
+from ..analyze.aus import CALIBRATED_AUS
 from ..errors import InputError
 from ..vocab import AU_IDS, AU_INDEX, AU_MAX, EMOTIONS
 from .prototypes import prototype_table
 
 # How much of the portrait's own AU the level-0 relaxation may remove, per AU (1 = all).
-# A closed eye cannot be opened by a warp (there is no eyeball to show), so blink is kept.
-RELAX_FRACTION: dict[int, float] = {au: 1.0 for au in AU_IDS} | {45: 0.0}
+# Only AUs whose reading is calibrated against the rig are removed (an uncalibrated reading
+# would move the face by an unknown amount); a closed eye cannot be opened by a warp (there is
+# no eyeball to show), so blink is kept.
+RELAX_FRACTION: dict[int, float] = {au: (1.0 if au in CALIBRATED_AUS else 0.0) for au in AU_IDS} | {45: 0.0}
 
 # Final intensities are kept within this band so extrapolated levels stay a face.
 AU_LIMIT = 1.6 * AU_MAX
@@ -83,14 +86,18 @@ def parse_au_edits(aus) -> np.ndarray:
     return bias
 
 
-def target_aus(source_aus: np.ndarray, emotion: str, level: float, aus=None) -> np.ndarray:
+def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=None) -> np.ndarray:
     """The AU intensities the output should show -> [17, 2].
 
-    source_aus: [17, 2] the portrait's own reading. The portrait is first relaxed to neutral
-    (its own AUs removed, up to RELAX_FRACTION), then the emotion is injected (eq. 24: u' = u +
-    u_inj), then per-AU edits are added.
+    source_aus: [17, 2] the portrait's own reading. With an emotion, the portrait is first
+    relaxed to neutral (its own AUs removed, up to RELAX_FRACTION), then the emotion is injected
+    (eq. 24: u' = u + u_inj); with emotion=None it keeps its own expression. Per-AU edits are
+    added last.
     """
-    keep = np.array([1.0 - RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
-    relaxed = source_aus * keep
-    target = relaxed + injection(emotion, level) + parse_au_edits(aus)
+    if emotion is None:
+        base = source_aus
+    else:
+        keep = np.array([1.0 - RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
+        base = source_aus * keep + injection(emotion, level)
+    target = base + parse_au_edits(aus)
     return np.clip(target, -AU_LIMIT, AU_LIMIT)
