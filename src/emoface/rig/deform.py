@@ -84,16 +84,20 @@ def blink_displacement(landmarks: np.ndarray, closure_lr: np.ndarray) -> np.ndar
     return out
 
 
-def _keep_openings_ordered(points: np.ndarray, down: np.ndarray) -> None:
-    """In place: a lower lip/eyelid never rises above its upper partner (no inside-out mouth)."""
+def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
+    """In place: a lower lip/eyelid never rises above its upper partner (no inside-out mouth).
+
+    The floor is the source's own gap where that is already negative (landmark noise on a
+    closed mouth), so an unedited face is left exactly as it is."""
     for upper, lower in ((topo.LIPS_UPPER_INNER[1:-1], topo.LIPS_LOWER_INNER[1:-1]),
                          (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER),
                          (topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER)):
         u, lo = list(upper), list(lower)
         gap = (points[lo, :2] - points[u, :2]) @ down[:2]
-        crossed = gap < 0
+        floor = np.minimum((source[lo, :2] - source[u, :2]) @ down[:2], 0.0)
+        crossed = gap < floor - 1e-3
         if crossed.any():
-            shift = (gap[crossed] / 2)[:, None] * down[None, :2]
+            shift = ((gap - floor)[crossed] / 2)[:, None] * down[None, :2]
             points[np.array(u)[crossed], :2] += shift
             points[np.array(lo)[crossed], :2] -= shift
 
@@ -115,7 +119,7 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
         shift = (out[list(lids)] - src[list(lids)]).mean(0)
         shift[1] = (out[list(lids), 1] - src[list(lids), 1]).mean() * 0.5
         out[list(iris)] += shift
-    _keep_openings_ordered(out, _pairs_down(fit))
+    _keep_openings_ordered(out, src, _pairs_down(fit))
     if np.any(params.head_rotation):
         out = rotate_about(out, params.head_rotation, fit.head_pivot_px)
     return out
