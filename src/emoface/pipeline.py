@@ -11,12 +11,14 @@ import cv2
 import numpy as np
 
 from .analyze.aus import read_aus
+from .analyze.geometry_aus import lips_part_reading
 from .analyze.landmarker import analyze_image
 from .control.les import target_aus
 from .errors import InputError
 from .render.compose import RenderSource, render_frame
 from .rig.deform import FaceFit, deform, fit_face
 from .types import FaceAnalysis, RigParams
+from .vocab import AU_INDEX, AU_MAX
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,17 @@ def prepare(image, size: int | None = None) -> Prepared:
     if rgb.shape != original.shape:
         analysis = analysis.resized(rgb.shape[:2])
     fit = fit_face(analysis)
-    return Prepared(analysis, read_aus(analysis.blendshapes), fit,
+    return Prepared(analysis, read_source_aus(analysis), fit,
                     RenderSource.create(rgb, analysis.landmarks_px, fit))
+
+
+def read_source_aus(analysis: FaceAnalysis) -> np.ndarray:
+    """[17, 2] the portrait's own AUs: blendshape readings, with AU25 (lips part) measured from
+    the inner-lip gap, which the blendshapes do not report in rig units."""
+    aus = read_aus(analysis.blendshapes)
+    k25, k26 = AU_INDEX[25], AU_INDEX[26]
+    aus[k25] = min(lips_part_reading(analysis, float(aus[k26].mean())), AU_MAX)
+    return aus
 
 
 def render_params(prepared: Prepared, params: RigParams) -> np.ndarray:

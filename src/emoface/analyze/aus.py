@@ -61,7 +61,7 @@ SPAN: dict[int, float] = {au: MIN_SPAN for au in AU_IDS} | {
 }
 # AUs whose blendshape reading is calibrated against the rig: only these are trusted enough to
 # be removed when a portrait is relaxed to neutral (control.les.RELAX_FRACTION).
-CALIBRATED_AUS: tuple[int, ...] = (1, 4, 12, 26, 45)
+CALIBRATED_AUS: tuple[int, ...] = (1, 4, 12, 25, 26, 45)  # 25: measured lip gap (pipeline)
 
 
 def read_aus(blendshapes: np.ndarray, clip: bool = True) -> np.ndarray:

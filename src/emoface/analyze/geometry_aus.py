@@ -61,3 +61,25 @@ def read_aus_geometry(analysis: FaceAnalysis) -> np.ndarray:
     for au in BLENDSHAPE_READ_AUS:
         out[AU_IDS.index(au)] = from_blendshapes[AU_IDS.index(au)]
     return out
+
+
+def lips_part_reading(analysis: FaceAnalysis, au26: float) -> float:
+    """AU25 (lips part) of a portrait, from the measured inner-lip gap, in rig units.
+
+    The gap between the inner lips (cm, along the face's down direction, middle pairs) is what
+    the jaw drop (au26, already read) does not explain, divided by how far one unit of the rig's
+    AU25 lowers the lower lip. A closed mouth reads 0.
+    """
+    from . import topology as topo
+
+    fit = fit_face(analysis)
+    down = fit.vectors_to_image(np.array([0.0, -1.0, 0.0], np.float32))
+    down = down[:2] / np.linalg.norm(down[:2])
+    upper = analysis.landmarks_px[list(topo.LIPS_UPPER_INNER[3:-3]), :2]
+    lower = analysis.landmarks_px[list(topo.LIPS_LOWER_INNER[3:-3]), :2]
+    gap_cm = float(np.mean((lower - upper) @ down)) / fit.scale
+    basis = rig_basis().au.sum(axis=1)  # [17, 468, 3] cm per unit
+    lip = topo.LIPS_LOWER_INNER[5]      # lower inner lip, middle
+    per_unit_25 = -float(basis[AU_IDS.index(25), lip, 1])
+    per_unit_26 = -float(basis[AU_IDS.index(26), lip, 1])
+    return max(0.0, (gap_cm - au26 * per_unit_26) / per_unit_25)
