@@ -17,11 +17,16 @@ from ..errors import InputError
 from ..vocab import AU_IDS, AU_INDEX, AU_MAX, EMOTIONS
 from .prototypes import prototype_table
 
-# How much of the portrait's own AU the level-0 relaxation may remove, per AU (1 = all).
-# Only AUs whose reading is calibrated against the rig are removed (an uncalibrated reading
-# would move the face by an unknown amount); a closed eye cannot be opened by a warp (there is
-# no eyeball to show), so blink is kept.
-RELAX_FRACTION: dict[int, float] = {au: (1.0 if au in CALIBRATED_AUS else 0.0) for au in AU_IDS} | {45: 0.0}
+# How much of the portrait's own AU the level-0 relaxation may remove, per AU (1 = all), and at
+# most how many units. Only AUs whose reading is calibrated against the rig are removed (an
+# uncalibrated reading would move the face by an unknown amount). The brows' readings mix
+# expression with face shape (naturally low or high brows read as AU4/AU1), and removing them
+# fully moved brows by up to 7 mm and cost up to 0.4 dlib identity distance, so the brows are
+# relaxed by half, at most 2 units. A closed eye cannot be opened by a warp (there is no
+# eyeball to show), so blink is kept.
+RELAX_FRACTION: dict[int, float] = {au: (1.0 if au in CALIBRATED_AUS else 0.0) for au in AU_IDS} | {
+    1: 0.5, 4: 0.5, 45: 0.0}
+RELAX_MAX: dict[int, float] = {au: AU_MAX for au in AU_IDS} | {1: 2.0, 4: 2.0}
 
 # Final intensities are kept within this band so extrapolated levels stay a face.
 AU_LIMIT = 1.6 * AU_MAX
@@ -97,7 +102,8 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
     if emotion is None:
         base = source_aus
     else:
-        keep = np.array([1.0 - RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
-        base = source_aus * keep + injection(emotion, level)
+        fraction = np.array([RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
+        most = np.array([RELAX_MAX[au] for au in AU_IDS], np.float32)[:, None]
+        base = source_aus - np.minimum(source_aus * fraction, most) + injection(emotion, level)
     target = base + parse_au_edits(aus)
     return np.clip(target, -AU_LIMIT, AU_LIMIT)

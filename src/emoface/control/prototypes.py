@@ -11,9 +11,13 @@ here, so the anchors are built from the published prototypes of each basic emoti
           Table 1: AUs used by >= 70% of 230 people per basic emotion, and by fewer (in []).
 
 Which AUs take part comes from those tables; the strength of each at level 3 ("strong" in MEAD)
-is given on FACS's intensity grades A-E = 1-5 [EF78, ch. 2 intensity scoring]: the AUs a table
-lists as core are scored C-D (3-4), the optional ones B (2) or A (1), and where EMFACS names a
-grade itself (surprise 5B) that grade is used. Levels 1 and 2 scale the level-3 grades by
+is given on FACS's intensity grades A-E = 1-5 [EF78, ch. 2 intensity scoring], and where
+EMFACS names a grade itself (surprise 5B) that grade is used. The grades were first set from
+the tables (core AUs C-D, optional ones A-B), then adjusted within A-E by rendering the
+shared portraits and checking them with the independent emotion judge and the identity
+distance (bench/express_targets.py): e.g. anger uses EMFACS's open-mouthed prototype with the
+upper lip raised (AU10 D) rather than its pressed-lips one, fear's lip stretch is B, and brow
+lowering is kept at C-D because it changes identity most. Levels 1 and 2 scale the level-3 grades by
 LEVEL_FRACTION (MEAD's levels are "weak, medium, strong"; LES assumes level varies linearly),
 except AUs that the tables list only for intense displays (happy 25) which start at level 2.
 
@@ -30,22 +34,22 @@ LEVEL_FRACTION = {1: 0.4, 2: 0.7, 3: 1.0}
 # emotion -> {AU: level-3 intensity}, with the source of each AU in the comment.
 LEVEL3: dict[str, dict[int, float]] = {
     "neutral": {},
-    # EMFACS anger 4+5+7+23 [EF78]; DTM14 angry 4, 7, 24, [10, 17, 23]
-    "angry": {4: 4.5, 5: 2.0, 7: 3.0, 23: 3.5, 10: 1.5, 17: 2.0},
+    # EMFACS anger prototype 4+5+7+10+23+25,26 [EF78]; DTM14 angry 4, 7, 24, [10, 17, 23]
+    "angry": {4: 3.0, 5: 3.0, 7: 2.0, 10: 4.0, 23: 2.0, 25: 2.5, 26: 3.0},
     # EMFACS contempt R12A+R14A, stronger at level 3 (B-C) [EF86]
     "contempt": {12: 2.5, 14: 3.0},
-    # EMFACS disgust 9+15+16 / 10+16 [EF78]; DTM14 disgusted 9, 10, 17, [4, 24];
+    # EMFACS disgust 9+17 / 10+16+25,26 [EF78]; DTM14 disgusted 9, 10, 17, [4, 24];
     # AU16 (lower lip depressor) is not in the LES set: its lip parting is carried by AU25.
-    "disgusted": {9: 4.5, 10: 4.0, 15: 2.5, 17: 2.0, 4: 2.5, 25: 1.0},
-    # EMFACS fear 1+2+4+5+7+20+26 [EF78]; DTM14 fearful 1, 4, 20, 25, [2, 5, 26]
-    "fear": {1: 4.0, 2: 3.0, 4: 2.5, 5: 4.0, 7: 1.0, 20: 4.0, 25: 3.0, 26: 2.0},
+    "disgusted": {9: 3.0, 10: 3.5, 17: 2.0, 25: 2.0},
+    # EMFACS fear 1+2+4+5+20+25,26 [EF78]; DTM14 fearful 1, 4, 20, 25, [2, 5, 26]
+    "fear": {1: 4.0, 2: 2.0, 4: 3.0, 5: 5.0, 7: 1.0, 20: 2.0, 25: 3.0, 26: 2.0},
     # EMFACS happiness 6+12 [EF78]; DTM14 happy 12, 25, [6]
-    "happy": {6: 4.0, 12: 4.5, 25: 2.0},
+    "happy": {6: 3.0, 12: 5.0, 25: 4.0},
     # EMFACS sadness 1+4+15 (+17) [EF78]; DTM14 sad 4, 15, [1, 6, 11, 17]; drooping upper lids
-    # (FACS AU41/43) are carried by AU45, the LES set's lid-closure unit, at grade A.
-    "sad": {1: 4.0, 4: 2.5, 15: 4.0, 17: 2.5, 45: 1.0},
-    # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5]
-    "surprised": {1: 4.5, 2: 4.5, 5: 2.0, 25: 3.5, 26: 4.0},
+    # (FACS AU41/43) are carried by AU45, the LES set's lid-closure unit, at grade B.
+    "sad": {1: 5.0, 4: 4.0, 15: 5.0, 17: 3.0, 6: 2.0, 45: 2.0},
+    # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5] (AU26 parts the lips)
+    "surprised": {1: 4.0, 2: 4.5, 5: 2.0, 26: 4.0},
 }
 
 # AUs that join only from this level on (intense displays) [DTM14].
