@@ -66,16 +66,16 @@ def prepare(image, size: int | None = None) -> Prepared:
     if rgb.shape != original.shape:
         analysis = analysis.resized(rgb.shape[:2])
     fit = fit_face(analysis)
-    return Prepared(analysis, read_source_aus(analysis), fit,
+    return Prepared(analysis, read_source_aus(analysis, fit), fit,
                     RenderSource.create(rgb, analysis.landmarks_px, fit))
 
 
-def read_source_aus(analysis: FaceAnalysis) -> np.ndarray:
+def read_source_aus(analysis: FaceAnalysis, fit: FaceFit) -> np.ndarray:
     """[17, 2] the portrait's own AUs: blendshape readings, with AU25 (lips part) measured from
     the inner-lip gap, which the blendshapes do not report in rig units."""
     aus = read_aus(analysis.blendshapes)
     k25, k26 = AU_INDEX[25], AU_INDEX[26]
-    aus[k25] = min(lips_part_reading(analysis, float(aus[k26].mean())), AU_MAX)
+    aus[k25] = min(lips_part_reading(analysis, float(aus[k26].mean()), fit), AU_MAX)
     return aus
 
 

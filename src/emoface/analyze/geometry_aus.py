@@ -17,7 +17,7 @@ import functools
 import numpy as np
 
 from ..rig.basis import rig_basis
-from ..rig.deform import IMAGE_FROM_CANONICAL_AXES, fit_face
+from ..rig.deform import IMAGE_FROM_CANONICAL_AXES, FaceFit, fit_face
 from ..types import FaceAnalysis
 from ..vocab import AU_IDS
 from .aus import read_aus
@@ -42,9 +42,9 @@ def _solver() -> np.ndarray:
     return np.linalg.solve(gram + RIDGE * scale * np.eye(len(gram)), basis)
 
 
-def canonical_offsets(analysis: FaceAnalysis) -> np.ndarray:
+def canonical_offsets(analysis: FaceAnalysis, fit: FaceFit | None = None) -> np.ndarray:
     """[468, 3] cm: the face's landmarks in canonical space minus the canonical neutral mesh."""
-    fit = fit_face(analysis)
+    fit = fit or fit_face(analysis)
     px = analysis.landmarks_px[:468].astype(np.float64) - fit.translation
     to_image = fit.scale * (fit.rotation @ IMAGE_FROM_CANONICAL_AXES)
     cm = px @ np.linalg.inv(to_image).T
@@ -63,7 +63,7 @@ def read_aus_geometry(analysis: FaceAnalysis) -> np.ndarray:
     return out
 
 
-def lips_part_reading(analysis: FaceAnalysis, au26: float) -> float:
+def lips_part_reading(analysis: FaceAnalysis, au26: float, fit: FaceFit | None = None) -> float:
     """AU25 (lips part) of a portrait, from the measured inner-lip gap, in rig units.
 
     The gap between the inner lips (cm, along the face's down direction, middle pairs) is what
@@ -72,12 +72,9 @@ def lips_part_reading(analysis: FaceAnalysis, au26: float) -> float:
     """
     from . import topology as topo
 
-    fit = fit_face(analysis)
-    down = fit.vectors_to_image(np.array([0.0, -1.0, 0.0], np.float32))
-    down = down[:2] / np.linalg.norm(down[:2])
-    upper = analysis.landmarks_px[list(topo.LIPS_UPPER_INNER[3:-3]), :2]
-    lower = analysis.landmarks_px[list(topo.LIPS_LOWER_INNER[3:-3]), :2]
-    gap_cm = float(np.mean((lower - upper) @ down)) / fit.scale
+    fit = fit or fit_face(analysis)
+    down = fit.down[:2] / np.linalg.norm(fit.down[:2])
+    gap_cm = topo.inner_lip_gap_px(analysis.landmarks_px, down) / fit.scale
     basis = rig_basis().au.sum(axis=1)  # [17, 468, 3] cm per unit
     lip = topo.LIPS_LOWER_INNER[5]      # lower inner lip, middle
     per_unit_25 = -float(basis[AU_IDS.index(25), lip, 1])

@@ -98,16 +98,15 @@ def _detect(rgb: np.ndarray):
 
     image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
     global _warmed_up
-    if not _warmed_up:
-        with _native_logs_silenced():
-            _detector().detect(image)
-            _landmarker().detect(image)
-        _warmed_up = True
+    with _native_logs_silenced() if not _warmed_up else contextlib.nullcontext():
+        detections = _detector().detect(image).detections
+        result = _landmarker().detect(image)
+    _warmed_up = True
     boxes = [(d.categories[0].score, d.bounding_box.origin_x, d.bounding_box.origin_y,
               d.bounding_box.origin_x + d.bounding_box.width,
               d.bounding_box.origin_y + d.bounding_box.height)
-             for d in _detector().detect(image).detections]
-    return _landmarker().detect(image), boxes
+             for d in detections]
+    return result, boxes
 
 
 def _face_score(landmarks_px: np.ndarray, boxes) -> float:
@@ -148,8 +147,8 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
         xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5
         xyz[:, 2] = xyz[:, 2] * sw / scale
         faces.append(xyz)
-    scale_back = np.array([scale, scale], np.float32)
-    best = choose_face(faces, [(b[0], *(np.array(b[1:]) / np.tile(scale_back, 2))) for b in boxes])
+    boxes_full = [(score, *(np.asarray(box) / scale)) for score, *box in boxes]
+    best = choose_face(faces, boxes_full)
     face_width = float(faces[best][:468, 0].max() - faces[best][:468, 0].min())
     if face_width < MIN_FACE_PX:
         raise NoFaceError(

@@ -49,6 +49,14 @@ RIGHT_IRIS = tuple(range(468, 473))   # centre first
 LEFT_IRIS = tuple(range(473, 478))
 
 
+def inner_lip_gap_px(landmarks: np.ndarray, down: np.ndarray) -> float:
+    """Mean inner-lip gap (px) along the face's down direction (>= 2 components) over the
+    middle pairs of the inner lip contours. landmarks: [478, >=2] px."""
+    upper = landmarks[list(LIPS_UPPER_INNER[3:-3]), :2]
+    lower = landmarks[list(LIPS_LOWER_INNER[3:-3]), :2]
+    return float(np.mean((lower - upper) @ down[:2]))
+
+
 @functools.lru_cache(maxsize=1)
 def face_oval_loop() -> np.ndarray:
     """[36] int: the canonical mesh's boundary vertices in order around the face (from the mesh)."""

@@ -34,11 +34,6 @@ class RenderSource:
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
                             fit, mouth_palette(image, landmarks_px))
 
-    @property
-    def down(self) -> np.ndarray:
-        """[3] unit vector of the face's chin-ward direction in image space."""
-        d = self.fit.vectors_to_image(np.array([0.0, -1.0, 0.0], np.float32))
-        return d / np.linalg.norm(d)
 
 
 def triangle_depth(mesh: ControlMesh, landmarks_dst: np.ndarray) -> np.ndarray:
@@ -57,5 +52,5 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     depth = triangle_depth(mesh, landmarks_dst)
     map_x, map_y = backward_map(dst, mesh.points_src, mesh.triangles, depth, source.image.shape[:2])
     frame = cv2.remap(source.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.down)
+    paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down)
     return frame

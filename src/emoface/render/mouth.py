@@ -18,13 +18,6 @@ from ..analyze import topology as topo
 AA_SHIFT = 4  # cv2 sub-pixel bits for polygon filling
 
 
-def mouth_gap_px(landmarks: np.ndarray, down: np.ndarray) -> float:
-    """Mean inner-lip gap (px) along the face's down direction over the middle pairs."""
-    upper = landmarks[list(topo.LIPS_UPPER_INNER[3:-3]), :2]
-    lower = landmarks[list(topo.LIPS_LOWER_INNER[3:-3]), :2]
-    return float(np.mean((lower - upper) @ down[:2]))
-
-
 def inner_lip_polygon(landmarks: np.ndarray) -> np.ndarray:
     """[20, 2] px: upper inner lip left->right, then lower inner lip back (corners once)."""
     upper = landmarks[list(topo.LIPS_UPPER_INNER), :2]
@@ -115,8 +108,8 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     the lower lip). The tongue lies behind the lower teeth; the cavity, the teeth and the tongue
     all darken towards the mouth corners (the buccal corridor) and under the upper lip.
     """
-    gap_src = mouth_gap_px(landmarks_src, down)
-    gap_dst = mouth_gap_px(landmarks_dst, down)
+    gap_src = topo.inner_lip_gap_px(landmarks_src, down)
+    gap_dst = topo.inner_lip_gap_px(landmarks_dst, down)
     corners = landmarks_dst[list(topo.MOUTH_CORNERS_INNER), :2]
     width = float(np.linalg.norm(corners[1] - corners[0]))
     # how much of the opening is new: 0 = as open as the source (keep its real interior)

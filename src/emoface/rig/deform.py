@@ -47,6 +47,12 @@ class FaceFit:
     def points_to_image(self, cm: np.ndarray) -> np.ndarray:
         return self.vectors_to_image(cm) + self.translation
 
+    @property
+    def down(self) -> np.ndarray:
+        """[3] unit vector of the face's chin-ward direction in image space."""
+        d = self.vectors_to_image(np.array([0.0, -1.0, 0.0], np.float32))
+        return d / np.linalg.norm(d)
+
 
 def fit_face(analysis: FaceAnalysis) -> FaceFit:
     """Fit canonical -> image similarity on the 468 mesh landmarks."""
@@ -59,12 +65,6 @@ def fit_face(analysis: FaceAnalysis) -> FaceFit:
     # pivot: below the chin's height at the ear line, ~8 cm behind the face surface
     pivot_cm = np.array([0.0, -6.0, -6.0], np.float32)
     return FaceFit(rotation, float(tf.scale), translation, fit.points_to_image(pivot_cm))
-
-
-def _pairs_down(fit: FaceFit) -> np.ndarray:
-    """Unit vector of the face's 'down' direction in image space."""
-    down = fit.vectors_to_image(np.array([0.0, -1.0, 0.0], np.float32))
-    return down / np.linalg.norm(down)
 
 
 def blink_displacement(landmarks: np.ndarray, closure_lr: np.ndarray) -> np.ndarray:
@@ -119,7 +119,7 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
         shift = (out[list(lids)] - src[list(lids)]).mean(0)
         shift[1] = (out[list(lids), 1] - src[list(lids), 1]).mean() * 0.5
         out[list(iris)] += shift
-    _keep_openings_ordered(out, src, _pairs_down(fit))
+    _keep_openings_ordered(out, src, fit.down)
     if np.any(params.head_rotation):
         out = rotate_about(out, params.head_rotation, fit.head_pivot_px)
     return out
