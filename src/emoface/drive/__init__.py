@@ -1,0 +1,1 @@
+"""drive: audio / text -> timed phonemes -> visemes -> mouth controls per frame (DESIGN.md)."""
