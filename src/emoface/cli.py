@@ -2,7 +2,9 @@
 
     emoface express PORTRAIT -o out.png --emotion surprised --level 2.5 [--au 12=+2 ...] [--size N]
     emoface grid PORTRAIT -o sheet.png        # 8 emotions x levels 0-4, labelled
-    emoface demo -o demo.png                  # no user files: scikit-image's astronaut
+    emoface animate PORTRAIT AUDIO -o out.mp4 [--emotion happy --level 2] [--transcript "..."]
+    emoface say PORTRAIT "Hello there" -o out.mp4 [--voice en-us]
+    emoface demo [-o demo.mp4|demo.png]       # no user files: scikit-image's astronaut
 
 Every user error (bad file, no face, unknown emotion, ...) prints one line
 `emoface: error: ...` on stderr and exits with status 2, leaving no output file behind; outputs
@@ -100,7 +102,7 @@ def _size(text: str) -> int:
     return value
 
 
-def _au_dict(edits: Sequence[tuple[int | str, float]] | None) -> dict[int | str, float] | None:
+def au_dict(edits: Sequence[tuple[int | str, float]] | None) -> dict[int | str, float] | None:
     """Repeated --au edits -> {au: summed delta}, or None when there are none."""
     if not edits:
         return None
@@ -154,9 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="crop cells around the face (default) or keep the full frame")
     p.set_defaults(run=_cmd_grid)
 
+    from .cli_talk import add_commands
+
+    add_commands(sub, common, aus, _emotion, _level, _size)
+
     p = sub.add_parser("demo", parents=[common], help="render the built-in demo (no files needed)",
-                       description="Contact sheet of scikit-image's astronaut photo with a few emotions.")
-    p.add_argument("-o", "--output", type=Path, default=Path("demo.png"), help="output image (default demo.png)")
+                       description="The built-in demo, from scikit-image's astronaut photo: a video (.mp4) "
+                                   "of her speaking a line whose emotion follows the words, or an image "
+                                   "(.png, .jpg) contact sheet of a few emotions.")
+    p.add_argument("-o", "--output", type=Path, default=Path("demo.mp4"),
+                   help="output video (.mp4) or image (.png) (default demo.mp4)")
     p.set_defaults(run=_cmd_demo)
     return parser
 
@@ -210,7 +219,7 @@ def _cmd_express(args: argparse.Namespace) -> None:
     if args.emotion is None and args.level is not None:
         raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
-    aus = _au_dict(args.aus)
+    aus = au_dict(args.aus)
     rgb = _load_portrait(args)
     log.info("expressing %s%s", f"{args.emotion} at level {level:g}" if args.emotion else "the portrait as it is",
              f" with AU edits {aus}" if aus else "")
@@ -221,7 +230,7 @@ def _cmd_grid(args: argparse.Namespace) -> None:
     from .viz.contact_sheet import expression_grid
 
     rgb = _load_portrait(args)
-    sheet = expression_grid(rgb, emotions=args.emotions, levels=args.levels, aus=_au_dict(args.aus),
+    sheet = expression_grid(rgb, emotions=args.emotions, levels=args.levels, aus=au_dict(args.aus),
                             thumb_px=args.thumb, crop=args.crop, title=args.portrait.name, progress=True)
     _save(args.output, sheet)
 
@@ -229,8 +238,12 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 def _cmd_demo(args: argparse.Namespace) -> None:
     import skimage.data
 
+    from .cli_talk import VIDEO_SUFFIXES, run_video_demo
     from .viz.contact_sheet import expression_grid
 
+    if args.output.suffix.lower() in VIDEO_SUFFIXES:
+        run_video_demo(args.output)
+        return
     _check_output(args.output)
     rgb = skimage.data.astronaut()  # RGB uint8 [512, 512, 3], shipped inside scikit-image
     if args.verbose:

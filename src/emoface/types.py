@@ -54,7 +54,7 @@ class RigParams:
 
     au_delta:       [17, 2] float32, AU intensity change on OpenFace's 0-5 scale, per side
                     (column 0 = subject's left, 1 = right), rows in `vocab.AU_IDS` order.
-    mouth:          [5] float32 in [0, 1], `vocab.MOUTH_CONTROLS` (speech articulation).
+    mouth:          [6] float32 in [0, 1], `vocab.MOUTH_CONTROLS` (speech articulation).
     head_rotation:  [3] float32 rad, (pitch, yaw, roll) added to the source head pose.
     """
 

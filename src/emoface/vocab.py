@@ -39,4 +39,8 @@ BLENDSHAPE_NAMES: tuple[str, ...] = (
 BLENDSHAPE_INDEX: dict[str, int] = {n: i for i, n in enumerate(BLENDSHAPE_NAMES)}
 
 # Mouth controls driven by speech (and usable directly), each in [0, 1].
-MOUTH_CONTROLS: tuple[str, ...] = ("jaw_open", "lip_funnel", "lip_pucker", "lip_press", "lip_stretch")
+# lower_lip_tuck draws the lower lip up and in under the upper teeth (labiodentals f, v).
+MOUTH_CONTROLS: tuple[str, ...] = (
+    "jaw_open", "lip_funnel", "lip_pucker", "lip_press", "lip_stretch", "lower_lip_tuck",
+)
+MOUTH_INDEX: dict[str, int] = {n: i for i, n in enumerate(MOUTH_CONTROLS)}

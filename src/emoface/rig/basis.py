@@ -91,6 +91,9 @@ MOUTH_MOVES: dict[str, tuple[Move, ...]] = {
     "lip_press": (Move(UPPER_LIP_OUTER, (0.0, -0.15, -0.05), 0.45, "upper_lip"),
                   Move(LOWER_LIP_OUTER, (0.0, 0.18, -0.05), 0.5, "jaw")),
     "lip_stretch": (Move(CORNERS, (0.6, -0.05, -0.1), 0.9, "all", True),),
+    # up and back, under the upper incisors (used with a little jaw_open for f / v)
+    "lower_lip_tuck": (Move(LOWER_LIP, (0.0, 0.55, -0.3), 0.5, "jaw"),
+                       Move(LOWER_LIP_OUTER, (0.0, 0.1, -0.1), 0.6, "jaw")),
 }
 
 # Jaw drop (AU26 at 5, jaw_open at 1): rotation of the jaw about an axis through the condyles,

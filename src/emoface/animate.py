@@ -1,0 +1,209 @@
+"""Wires speech animation together (DESIGN.md data flow); no stage logic lives here.
+
+    portrait --analyze--> Prepared
+    audio ----drive-----> PhonemeTrack --coarticulation--> MouthTrack
+    emotion --control---> target AUs  ┐
+    motion (head, blinks, gaze) ──────┴─combine─> Performance --rig/render--> frames --encode--> mp4
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .control.les import target_aus
+from .control.timeline import timeline_aus
+from .drive.coarticulation import mouth_track
+from .drive.phonemes import SILENCE
+from .drive.prosody import loudness_db, sample_envelope
+from .errors import InputError
+from .motion.eyes import blink_track, gaze_track
+from .motion.head import head_motion
+from .motion.performance import K25, K26, Performance, combine
+from .pipeline import Prepared, expression_params_check, prepare, render_params
+from .types import Audio, PhonemeTrack
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FPS = 25.0
+DEFAULT_SIZE = 512
+
+
+@dataclass
+class StageClock:
+    """Wall time per pipeline stage, in seconds, in the order the stages ran."""
+
+    seconds: dict = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class Animation:
+    """What `animate`/`say` produced: the output file, the performance, and how it was made.
+
+    method: how the phoneme timing was found ("tts", "forced-alignment", "phone-loop",
+    "energy", "silence"); stage_seconds: wall time per stage."""
+
+    output: Path
+    performance: Performance
+    phonemes: PhonemeTrack
+    method: str
+    stage_seconds: dict
+
+
+def frame_count(duration_s: float, fps: float) -> int:
+    """Frames covering the audio: round(duration * fps), at least 1 (within one frame)."""
+    return max(1, int(round(duration_s * fps)))
+
+
+def silent_track(duration_s: float) -> PhonemeTrack:
+    return PhonemeTrack((SILENCE,), np.zeros(1), np.array([duration_s]), np.array([-1], np.int8), "silence")
+
+
+def talking_target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus) -> np.ndarray:
+    """[17, 2] the expression to talk with. The portrait's own mouth opening (AU25, AU26) is
+    speech frozen mid-word, not expression, so it is always closed first and the speech opens
+    it again; with an emotion, LES relaxes and re-injects the rest as usual."""
+    closed = source_aus.copy()
+    closed[[K25, K26]] = 0.0
+    return target_aus(closed, emotion, level, aus)
+
+
+def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, fps: float,
+                     emotion: str | None, level: float, aus, seed: int, pose_scale: float,
+                     still: bool, timeline=None) -> Performance:
+    """Everything that moves, per frame, for this portrait and speech.
+
+    timeline: optional sequence of `control.timeline.EmotionKey`; it replaces emotion/level."""
+    n = frame_count(speech.duration_s, fps)
+    envelope = loudness_db(speech)
+    level_at = (lambda t: sample_envelope(envelope, np.asarray(t))) if len(envelope) else None
+    mouth = mouth_track(phonemes, n, fps, level_at)
+    if timeline:
+        emotion_aus = timeline_aus(list(timeline), n, fps,
+                                   lambda e, lv: talking_target_aus(prepared.source_aus, e, lv, aus))
+    else:
+        emotion_aus = talking_target_aus(prepared.source_aus, emotion, level, aus)
+    head = (np.zeros((n, 3), np.float32) if still
+            else head_motion(phonemes, n, fps, seed, pose_scale, level_at))
+    pauses = np.array([s for p, s, e in zip(phonemes.phones, phonemes.start_s, phonemes.end_s)
+                       if p == SILENCE and e - s > 0.25])
+    blink = blink_track(n, fps, seed, pauses)
+    gaze = np.zeros((n, 2), np.float32) if still else gaze_track(n, fps, seed)
+    return combine(emotion_aus, mouth, head, blink, gaze)
+
+
+def write_video(prepared: Prepared, performance: Performance, output: Path, audio_source: str,
+                progress: bool = False) -> None:
+    """Render every frame of the performance and stream it into an mp4 with the sound."""
+    from tqdm import tqdm
+
+    from .io.video import VideoWriter
+
+    h, w = prepared.image.shape[:2]
+    with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer:
+        params = performance.rig_params(prepared.source_aus)
+        for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
+                      disable=not progress, leave=False):
+            writer.write(render_params(prepared, p))
+
+
+def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves):
+    with clock.stage("motion"):
+        performance = plan_performance(prepared, phonemes, speech, **options)
+    with clock.stage("render+encode"):
+        write_video(prepared, performance, output, audio_source, progress)
+    if export_curves is not None:
+        from .export.curves import save_curves
+
+        with clock.stage("export"):
+            save_curves(export_curves, performance)
+    log.info("wrote %s: %d frames at %g fps (%s); stages %s", output, len(performance),
+             performance.fps, phonemes.method,
+             ", ".join(f"{k} {v:.2f}s" for k, v in clock.seconds.items()))
+    return Animation(Path(output), performance, phonemes, phonemes.method, dict(clock.seconds))
+
+
+def _check_options(emotion, level, aus, fps, seed, pose_scale):
+    expression_params_check(emotion, level, aus)
+    if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
+        raise InputError(f"fps must be between 1 and 120, got {fps!r}")
+    if not (np.isfinite(pose_scale) and 0.0 <= pose_scale <= 5.0):
+        raise InputError(f"pose scale must be between 0 and 5, got {pose_scale!r}")
+    return dict(fps=float(fps), emotion=emotion, level=float(level), aus=aus, seed=int(seed),
+                pose_scale=float(pose_scale))
+
+
+def animate(portrait, audio, output, *, emotion: str | None = None, level: float = 0.0, aus=None,
+            transcript: str | None = None, language: str = "en", fps: float = DEFAULT_FPS,
+            size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0,
+            still: bool = False, export_curves=None, progress: bool = False) -> Animation:
+    """See `emoface.animate`."""
+    from .drive.speech import phoneme_track
+    from .io.audio import is_silent, load_audio
+    from .io.images import check_output_path
+
+    options = _check_options(emotion, level, aus, fps, seed, pose_scale)
+    options["still"] = bool(still)
+    output = check_output_path(output, (audio,) + ((portrait,) if isinstance(portrait, (str, Path)) else ()))
+    clock = StageClock()
+    with clock.stage("load audio"):
+        speech = load_audio(audio)
+    with clock.stage("analyze portrait"):
+        prepared = prepare(portrait, size)
+    with clock.stage("transcribe+align"):
+        if is_silent(speech):
+            log.info("the audio is silent: an idle face with a closed mouth")
+            phonemes = silent_track(speech.duration_s)
+        else:
+            phonemes = phoneme_track(speech, transcript, language)
+    log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
+    return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves)
+
+
+def save_wav(path: Path, audio: Audio) -> None:
+    """Write mono float audio as 16-bit PCM wav (for muxing synthesised speech)."""
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(int(audio.sample_rate))
+        f.writeframes(pcm.tobytes())
+
+
+def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,
+        emotion: str | None = None, level: float = 0.0, aus=None, fps: float = DEFAULT_FPS,
+        size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0, still: bool = False,
+        export_curves=None, progress: bool = False, timeline=None) -> Animation:
+    """See `emoface.say`. timeline: optional callable PhonemeTrack -> [EmotionKey], to key
+    emotions to the synthesised words (the demo does)."""
+    from .drive.tts import synthesize
+    from .io.images import check_output_path
+
+    options = _check_options(emotion, level, aus, fps, seed, pose_scale)
+    options["still"] = bool(still)
+    output = check_output_path(output, (portrait,) if isinstance(portrait, (str, Path)) else ())
+    clock = StageClock()
+    with clock.stage("speech synthesis"):
+        speech, phonemes = synthesize(text, voice=voice, rate_wpm=rate_wpm)
+    if timeline is not None:
+        options["timeline"] = timeline(phonemes)
+    with clock.stage("analyze portrait"):
+        prepared = prepare(portrait, size)
+    with tempfile.TemporaryDirectory(prefix="emoface-say-") as tmp:
+        wav = Path(tmp) / "speech.wav"
+        save_wav(wav, speech)
+        return _finish(prepared, phonemes, speech, output, str(wav), clock, options, progress, export_curves)

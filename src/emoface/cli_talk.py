@@ -1,0 +1,139 @@
+"""The talking-video commands of the `emoface` command line (see `cli` for the rest).
+
+    emoface animate PORTRAIT AUDIO -o out.mp4 [--emotion happy --level 2] [--transcript "..."]
+    emoface say PORTRAIT "Hello there" -o out.mp4 [--voice en-us]
+    emoface demo -o demo.mp4        # the astronaut speaks and changes emotion (demo.png: a grid)
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .errors import InputError
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv")
+
+
+def _fps(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fps must be a number, not '{text}'") from None
+    if not 1.0 <= value <= 120.0:
+        raise argparse.ArgumentTypeError(f"fps must be between 1 and 120, not {text}")
+    return value
+
+
+def _pose_scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"pose scale must be a number, not '{text}'") from None
+    if not 0.0 <= value <= 5.0:
+        raise argparse.ArgumentTypeError(f"pose scale must be between 0 and 5, not {text}")
+    return value
+
+
+def video_options(size_type) -> argparse.ArgumentParser:
+    """Options shared by animate and say."""
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("-o", "--output", required=True, type=Path, help="output video (.mp4, .mov, .mkv)")
+    p.add_argument("--fps", type=_fps, default=25.0, help="frames per second (default 25)")
+    p.add_argument("--size", type=size_type, default=512, metavar="N",
+                   help="long side of the video in px (default 512)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the head motion, blinks and gaze (default 0)")
+    p.add_argument("--pose-scale", type=_pose_scale, default=1.0, metavar="S",
+                   help="scale of the head motion (default 1; 0 = no head motion)")
+    p.add_argument("--still", action="store_true", help="keep the head and gaze fixed (blinks stay)")
+    p.add_argument("--export-curves", type=Path, metavar="JSON",
+                   help="also write per-frame blendshapes, AUs and head pose as JSON")
+    return p
+
+
+def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
+    """Add animate and say to the subcommand parser (demo is shared with the image demo)."""
+    video = video_options(size_type)
+    emotion = argparse.ArgumentParser(add_help=False)
+    emotion.add_argument("--emotion", type=emotion_type, default=None,
+                         help="emotion while talking (default: the portrait's own expression)")
+    emotion.add_argument("--level", type=level_type, default=None,
+                         help="intensity >= 0 (default 2 with --emotion)")
+
+    p = sub.add_parser("animate", parents=[common, video, emotion, aus], help="talking video from a portrait and speech",
+                       description="Animate PORTRAIT speaking AUDIO (wav, mp3, flac, m4a, ogg, or a video's sound).")
+    p.add_argument("portrait", type=Path, help="portrait image")
+    p.add_argument("audio", type=Path, help="speech audio (or a video file with sound)")
+    p.add_argument("--transcript", help="what is said (improves lip sync; default: transcribed with Whisper tiny.en)")
+    p.add_argument("--language", default="en",
+                   help="language code; anything but 'en' skips English alignment (default en)")
+    p.set_defaults(run=_cmd_animate)
+
+    p = sub.add_parser("say", parents=[common, video, emotion, aus], help="speak text with a local voice (espeak-ng)",
+                       description="PORTRAIT says TEXT with espeak-ng, lips timed to its exact phonemes.")
+    p.add_argument("portrait", type=Path, help="portrait image")
+    p.add_argument("text", help="what to say (up to 5000 characters)")
+    p.add_argument("--voice", default="en-us", help="espeak-ng voice, e.g. en-us, en-gb, en-us+f3 (default en-us)")
+    p.add_argument("--rate", type=int, default=160, help="words per minute, 80-450 (default 160)")
+    p.set_defaults(run=_cmd_say)
+
+
+def _check_video_output(path: Path, *inputs: Path) -> None:
+    from .io.images import check_output_path
+
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise InputError(f"cannot write {path}: a video needs one of {', '.join(VIDEO_SUFFIXES)}")
+    check_output_path(path, inputs)
+
+
+def _emotion_level(args) -> tuple[str | None, float]:
+    if args.emotion is None and args.level is not None:
+        raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
+    level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
+    return args.emotion, level
+
+
+def _common_kwargs(args) -> dict:
+    from .cli import au_dict
+
+    emotion, level = _emotion_level(args)
+    if args.export_curves is not None:
+        if args.export_curves.suffix.lower() != ".json":
+            raise InputError(f"--export-curves needs a .json path, not {args.export_curves}")
+        _check_json(args.export_curves, args.output)
+    return dict(emotion=emotion, level=level, aus=au_dict(args.aus), fps=args.fps, size=args.size,
+                seed=args.seed, pose_scale=args.pose_scale, still=args.still,
+                export_curves=args.export_curves, progress=True)
+
+
+def _check_json(path: Path, video: Path) -> None:
+    from .io.images import check_output_path
+
+    check_output_path(path)
+    if path.resolve() == video.resolve():
+        raise InputError("--export-curves and -o must be different files")
+
+
+def _cmd_animate(args: argparse.Namespace) -> None:
+    from .animate import animate
+
+    _check_video_output(args.output, args.portrait, args.audio)
+    kwargs = _common_kwargs(args)
+    animate(args.portrait, args.audio, args.output, transcript=args.transcript,
+                     language=args.language, **kwargs)
+
+
+def _cmd_say(args: argparse.Namespace) -> None:
+    from .animate import say
+
+    _check_video_output(args.output, args.portrait)
+    kwargs = _common_kwargs(args)
+    say(args.portrait, args.text, args.output, voice=args.voice, rate_wpm=args.rate, **kwargs)
+
+
+def run_video_demo(output: Path) -> None:
+    """The built-in talking demo -> output video."""
+    from .animate import say
+    from .demo import DEMO_LINE, demo_portrait, demo_timeline
+
+    _check_video_output(output)
+    say(demo_portrait(), DEMO_LINE, output, timeline=demo_timeline, progress=True)

@@ -1,0 +1,41 @@
+"""Emotions that change over time: keyed emotion targets blended into a per-frame AU track.
+
+A timeline is a list of keys (time_s, emotion, level): from each key's time on, the face moves
+towards that key's LES target and holds it until the next key. Changes ease in over
+`transition_s` with a raised-cosine ramp, so the face never jumps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError
+
+
+@dataclass(frozen=True)
+class EmotionKey:
+    """From time_s (s) on, show `emotion` (None = the portrait's own expression) at `level`."""
+
+    time_s: float
+    emotion: str | None
+    level: float
+
+
+def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
+                 transition_s: float = 0.35) -> np.ndarray:
+    """-> [T, 17, 2] float32 target AUs per frame.
+
+    target_for: callable (emotion, level) -> [17, 2] absolute target AUs (LES with the
+    portrait's relaxation and AU edits already applied)."""
+    if not keys:
+        raise InputError("an emotion timeline needs at least one key")
+    keys = sorted(keys, key=lambda k: k.time_s)
+    times = np.arange(n_frames) / fps
+    current = np.broadcast_to(target_for(keys[0].emotion, keys[0].level), (n_frames, 17, 2)).copy()
+    for key in keys[1:]:
+        target = target_for(key.emotion, key.level)
+        ramp = np.clip((times - key.time_s) / max(transition_s, 1e-3), 0.0, 1.0)
+        ramp = (0.5 - 0.5 * np.cos(np.pi * ramp))[:, None, None]
+        current = current + (target[None] - current) * ramp
+    return current.astype(np.float32)

