@@ -254,10 +254,10 @@ def test_grid_options(run_cli, tmp_path, fake_core, astronaut_png):
     assert 2 * 96 < h < 2 * 96 + 150 and 2 * 96 < w < 2 * 96 + 150
 
 
-def test_demo_needs_no_files(run_cli, tmp_path, fake_core, monkeypatch):
+def test_image_demo_needs_no_files(run_cli, tmp_path, fake_core, monkeypatch):
     pytest.importorskip("mediapipe")
     monkeypatch.chdir(tmp_path)
-    status, _, err = run_cli("demo")
+    status, _, err = run_cli("demo", "-o", "demo.png")
     assert status == 0, err
     assert only_files(tmp_path) == ["demo.png"]
     assert len(fake_core.render) >= 8

@@ -24,6 +24,9 @@ from .phonemes import ARPABET, SILENCE, VOWELS
 log = logging.getLogger(__name__)
 
 FRAME_S = 0.01
+# Alignment follows one fixed word sequence, so it can afford far wider beams than recognition
+# (pocketsphinx's defaults 1e-48 / 7e-29 lose the only path on synthetic or noisy speech).
+ALIGN_BEAM, ALIGN_WBEAM = 1e-80, 1e-60
 ALIGN_RATE = 16000
 _LOCK = threading.Lock()          # one decoder, not thread-safe
 _WORD = re.compile(r"[a-z0-9']+")
@@ -49,7 +52,8 @@ def _align_decoder():
     base = _model_dir()
     return Decoder(hmm=os.path.join(base, "en-us", "en-us"),
                    dict=os.path.join(base, "en-us", "cmudict-en-us.dict"),
-                   lm=None, loglevel="FATAL", bestpath=False, samprate=ALIGN_RATE)
+                   lm=None, loglevel="FATAL", bestpath=False, samprate=ALIGN_RATE,
+                   beam=ALIGN_BEAM, wbeam=ALIGN_WBEAM, pbeam=ALIGN_BEAM)
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,7 +17,9 @@ lip_press, lip_stretch, lower_lip_tuck). jaw_open 1 is a 12 degree jaw drop (~1.
 conversational open vowel opens ~0.8-1 cm, hence AA ~0.55.
 
 Dominance (Cohen & Massaro 1993): how strongly a phone pulls the mouth towards its target
-against its neighbours. Bilabial closures and labiodentals dominate (they must be reached);
+against its neighbours. Labiodentals and rounding dominate; bilabials only moderately, because
+the lips, not the jaw, close for them (the jaw stays half-open around a quick "b"); their full
+closure is enforced on the contact frames instead (`coarticulation`).
 alveolars and velars barely constrain the lips (they take their neighbours' shape). Rounding
 spreads further in time than jaw opening (anticipatory lip rounding), so lip_funnel and
 lip_pucker get a wider time constant (see `coarticulation`).
@@ -53,9 +55,9 @@ def _v(shape, jaw=0.0, funnel=0.0, pucker=0.0, press=0.0, stretch=0.0, tuck=0.0,
 VISEMES: dict[str, Viseme] = {
     "SIL": _v("X", dominance=0.35),
     # closures
-    "P": _v("A", press=0.55, dominance=1.0),
-    "B": _v("A", press=0.45, dominance=1.0),
-    "M": _v("A", press=0.35, dominance=1.0),
+    "P": _v("A", press=0.55, dominance=0.5),
+    "B": _v("A", press=0.45, dominance=0.5),
+    "M": _v("A", press=0.35, dominance=0.5),
     # labiodentals
     "F": _v("G", jaw=0.06, tuck=0.9, dominance=0.95),
     "V": _v("G", jaw=0.06, tuck=0.8, dominance=0.9),
@@ -90,7 +92,7 @@ VISEMES: dict[str, Viseme] = {
     "IH": _v("C", jaw=0.25, stretch=0.15, dominance=0.45),
     "IY": _v("B", jaw=0.14, stretch=0.4, dominance=0.55),
     "UH": _v("E", jaw=0.22, pucker=0.4, funnel=0.2, dominance=0.5),
-    "UW": _v("F", jaw=0.12, pucker=0.8, funnel=0.25, dominance=0.65),
+    "UW": _v("F", jaw=0.12, pucker=0.8, funnel=0.25, dominance=0.8),
     # diphthongs as a whole (their parts are used when they are split)
     "AY": _v("D", jaw=0.5, dominance=0.6),
     "AW": _v("D", jaw=0.5, pucker=0.2, dominance=0.6),

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..rig.deform import FaceFit
+from ..analyze import topology as topo
+from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
-from .mouth import mouth_palette, paint_mouth_interior
+from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, paint_lip_seam,
+                    own_teeth_colour, paint_mouth_interior, source_mouth_open)
 from .warp_fast import backward_map
 
 FAR_DEPTH = 1e6
-N_FACE_TRIANGLES = 898  # the canonical mesh's triangles come first in the control mesh
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class RenderSource:
 
     image: RGB uint8 [H, W, 3]; landmarks_px: [478, 3] px; mesh: the control mesh; fit: the
     canonical->image similarity; palette: mouth-interior colours for this face.
+    lip_texture: [468, 2] px, for a portrait whose own mouth is open: the face points with the
+    lips textured from their real edges (`mouth.lip_texture_points`), used (and the interior
+    drawn) as soon as the lips move; None for a closed mouth.
     """
 
     image: np.ndarray
@@ -28,20 +32,30 @@ class RenderSource:
     mesh: ControlMesh
     fit: FaceFit
     palette: dict
+    lip_texture: np.ndarray | None = None
 
     @staticmethod
     def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit) -> "RenderSource":
+        texture, palette = None, mouth_palette(image, landmarks_px)
+        if source_mouth_open(landmarks_px, fit.down):
+            rings = (UPPER_LIP_RINGS, LOWER_LIP_RINGS)
+            upper, lower = lip_edges(image, landmarks_px, rings)
+            texture = lip_texture_points(landmarks_px, upper, lower, rings)
+            teeth = own_teeth_colour(image, landmarks_px)
+            if teeth is not None:
+                palette = dict(palette, teeth=teeth)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
-                            fit, mouth_palette(image, landmarks_px))
+                            fit, palette, texture)
 
 
+LIP_POINTS = tuple(sorted(set(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER + topo.LIPS_UPPER_OUTER
+                              + topo.LIPS_LOWER_OUTER)))
 
 def triangle_depth(mesh: ControlMesh, landmarks_dst: np.ndarray) -> np.ndarray:
     """[M] depth per triangle: mean z of face triangles (smaller = nearer); rings far behind,
     inner rings in front of outer ones."""
-    n_face = N_FACE_TRIANGLES
     depth = FAR_DEPTH + np.arange(len(mesh.triangles), dtype=np.float32)
-    depth[:n_face] = landmarks_dst[mesh.triangles[:n_face], 2].mean(1)
+    depth[: mesh.n_face] = landmarks_dst[mesh.depth_landmarks, 2].mean(1)
     return depth
 
 
@@ -50,7 +64,16 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     mesh = source.mesh
     dst = mesh.points_dst(landmarks_dst)
     depth = triangle_depth(mesh, landmarks_dst)
-    map_x, map_y = backward_map(dst, mesh.points_src, mesh.triangles, depth, source.image.shape[:2])
+    points_src, open_source = mesh.points_src, 0.0
+    if source.lip_texture is not None:
+        open_source = lip_change(source.landmarks_px, landmarks_dst, LIP_POINTS)
+        if open_source > 0.0:
+            points_src = points_src.copy()
+            points_src[: topo.N_MESH] += open_source * (source.lip_texture - points_src[: topo.N_MESH])
+    map_x, map_y = backward_map(dst, points_src, mesh.triangles, depth, source.image.shape[:2])
     frame = cv2.remap(source.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down)
+    paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
+                         open_source, source.lip_texture)
+    if open_source > 0.0:
+        paint_lip_seam(frame, source.palette, landmarks_dst, source.fit.down, open_source)
     return frame

@@ -1,7 +1,11 @@
 """Mouth interior for lips parted wider than in the source: cavity, teeth, tongue, shading.
 
 Where the source mouth was closed, the warp can only stretch the lip line across the opening,
-so the inside is painted: a dark cavity, the upper teeth hanging from the upper lip, the lower
+so the inside is painted. Where the source mouth was open (a frame grabbed mid-word), its own
+teeth and tongue would be squeezed or stretched by any change, so the inside is painted whenever
+the lips move, the lips are textured from their real edges rather than from MediaPipe's inner
+points (which often lie on the teeth), and a thin seam is drawn where the closed lips meet.
+The painting: a dark cavity, the upper teeth hanging from the upper lip, the lower
 teeth and tongue rising from the lower lip (visible as the jaw opens), soft shading towards the
 corners and under the upper lip, all inside an anti-aliased lip polygon. Colours are taken from
 the person's own lips and skin so a sepia photo or a painting gets matching tones.
@@ -97,7 +101,8 @@ def _curve(x_query: np.ndarray, pts_x: np.ndarray, pts_y: np.ndarray) -> np.ndar
 
 
 def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], landmarks_src: np.ndarray,
-                         landmarks_dst: np.ndarray, down: np.ndarray) -> None:
+                         landmarks_dst: np.ndarray, down: np.ndarray, open_source: float = 0.0,
+                         lip_texture: np.ndarray | None = None) -> None:
     """In place on `frame` (RGB uint8 [H, W, 3]): paint the interior where the lips part more
     than in the source. palette: from `mouth_palette`; landmarks_*: [478, >=2] px;
     down: the face's down unit vector [>=2].
@@ -107,14 +112,23 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     jaw drop does not), the lower row to the mandible (it follows the chin down, half hidden by
     the lower lip). The tongue lies behind the lower teeth; the cavity, the teeth and the tongue
     all darken towards the mouth corners (the buccal corridor) and under the upper lip.
+
+    open_source: 0..1, for a portrait whose own mouth is open (`source_mouth_open`): how much of
+    the interior to draw whatever the opening (1 once the lips moved at all: the source's own
+    teeth and tongue are never squeezed or stretched into the new opening); the lower teeth then
+    drop with the opening rather than with the chin, and the upper ones hang from the upper lip's
+    real edge, lip_texture [468, 2] px (`lip_texture_points`), rather than from its landmark.
     """
     gap_src = topo.inner_lip_gap_px(landmarks_src, down)
     gap_dst = topo.inner_lip_gap_px(landmarks_dst, down)
     corners = landmarks_dst[list(topo.MOUTH_CORNERS_INNER), :2]
     width = float(np.linalg.norm(corners[1] - corners[0]))
-    # how much of the opening is new: 0 = as open as the source (keep its real interior)
-    reveal = np.clip((gap_dst - gap_src) / max(gap_src, 0.04 * width, 1.0), 0.0, 1.0)
-    if reveal <= 0.0 or gap_dst < 1.0 or width < 2.0:
+    if open_source > 0.0:
+        reveal = float(open_source)
+    else:
+        # how much of the opening is new: 0 = as open as the source (keep its real interior)
+        reveal = np.clip((gap_dst - gap_src) / max(gap_src, 0.04 * width, 1.0), 0.0, 1.0)
+    if reveal <= 0.0 or gap_dst < 0.25 or width < 2.0:
         return
     poly = inner_lip_polygon(landmarks_dst)
     h, w = frame.shape[:2]
@@ -149,12 +163,16 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     ax = np.abs(x)
     up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)])
     lo_dst = to_mouth(dst2[list(topo.LIPS_LOWER_INNER)])
-    up_src = (src2[list(topo.LIPS_UPPER_INNER)] - centre) @ basis
+    upper_src = src2[list(topo.LIPS_UPPER_INNER)] if lip_texture is None else lip_texture[list(topo.LIPS_UPPER_INNER)]
+    up_src = (upper_src - centre) @ basis
     upper_lip = _curve(x, up_dst[:, 0], up_dst[:, 1])     # v of the lip edges at each pixel's x
     lower_lip = _curve(x, lo_dst[:, 0], lo_dst[:, 1])
     relaxed_upper = _curve(x, up_src[:, 0], up_src[:, 1])
-    jaw = (to_mouth(dst2[list(JAW_POINTS)]) - (src2[list(JAW_POINTS)] - centre) @ basis).mean(0)
-    jaw_v = JAW_TO_INCISORS * float(jaw[1])
+    if open_source > 0.0:   # the source's jaw is already down: the teeth follow the opening
+        jaw_v = JAW_TO_INCISORS * float(np.median(lo_dst[3:-3, 1] - up_dst[3:-3, 1]))
+    else:
+        jaw = (to_mouth(dst2[list(JAW_POINTS)]) - (src2[list(JAW_POINTS)] - centre) @ basis).mean(0)
+        jaw_v = JAW_TO_INCISORS * float(jaw[1])
     # bone-anchored tooth lines (v, px): upper incisal edge curves up towards the corners
     edge_u = relaxed_upper + half * UPPER_SHOW * (1.0 - 0.6 * ax ** 2)
     gum_u = edge_u - half * UPPER_LENGTH * (1.0 - 0.2 * ax ** 2)
@@ -201,3 +219,191 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     a_px = cv2.GaussianBlur(alpha, (3, 3), 0.6)[..., None]
     blended = region * (1 - a_px) + img * a_px
     frame[y0:y1, x0:x1] = np.clip(blended * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- open-mouth sources
+# A portrait grabbed mid-word shows its own teeth and tongue, and MediaPipe's inner-lip points
+# often sit on the teeth rather than at the lip's edge. To close such a mouth, the lips are
+# textured from where the lip really ends (found in the image), and the interior is always drawn.
+OPEN_GAP_FRACTION = 0.04     # a source gap above this share of the mouth width counts as open
+OPEN_GAP_MIN_PX = 1.5
+EDGE_SEARCH_OUTER = 0.8      # the lip's real edge is looked for from here (inner -> outer edge)
+LIP_MIN_CHROMA = 6.0         # lips greyer than this (Lab a*b* radius) cannot be told from teeth
+TEETH_CHROMA_SHARE = 0.55    # teeth: less than this share of the lips' chroma ...
+TEETH_LIGHTER_BY = 5.0       # ... and lighter than most of the lip (its 75th percentile) by this (L*)
+LIP_EDGE_SMOOTH_PX = 0.75
+LIP_EDGE_MARGIN_PX = 1.0     # the found edge moves this much further into the lip (blurred rims)
+CHANGE_START_PX, CHANGE_FULL_PX = 0.25, 1.25   # lip motion over which the drawn interior fades in
+SEAM_ALPHA = 0.35            # darkness of the line where closed lips meet (of the cavity colour)
+SEAM_WIDTH = 0.012           # its width, of the mouth's width (at least 1 px)
+SEAM_FADE = 0.05             # it fades out as the lips part by this share of the mouth's width
+
+
+def source_mouth_open(landmarks: np.ndarray, down: np.ndarray) -> bool:
+    """Whether the portrait's own lips are parted (its interior shows). landmarks: [478, >=2] px."""
+    corners = landmarks[list(topo.MOUTH_CORNERS_INNER), :2]
+    width = float(np.linalg.norm(corners[1] - corners[0]))
+    gap = topo.inner_lip_gap_px(landmarks, down)
+    return gap > max(OPEN_GAP_MIN_PX, OPEN_GAP_FRACTION * width)
+
+
+def _sample(lab: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear samples [..., 3] of an image [H, W, 3] at points [..., 2] px."""
+    flat = points.reshape(-1, 1, 2).astype(np.float32)
+    out = cv2.remap(lab, flat[..., 0], flat[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(points.shape[:-1] + (3,))
+
+
+def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Where the upper and the lower lip really end on each lip column of an open mouth.
+
+    image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px; lip_rings: (upper rings, lower rings),
+    each inner -> outer ring, corner to corner (`rig.deform.UPPER_LIP_RINGS`, ...).
+    Returns (upper [11, 2], lower [11, 2]) px. MediaPipe's inner-lip points on an open mouth
+    often lie on the teeth, a few px inside the lip's real edge; squeezed shut, those teeth
+    would show as a white line in the lip. Walking each column from inside the lip
+    (EDGE_SEARCH_OUTER of the way from its inner to its outer point) towards the opposite lip,
+    the edge is where the first tooth-coloured pixel is (lighter than most of the lip and much
+    less saturated, Lab), if that comes before the landmark; otherwise the landmark stays (a dark
+    cavity next to the lip passes for the lip's shadowed edge). Lips too grey to tell from teeth
+    keep all their landmarks.
+    """
+    upper_rings, lower_rings = lip_rings
+    pts = landmarks[:, :2].astype(np.float64)
+    ui, uo = pts[list(upper_rings[0])], pts[list(upper_rings[-1])]
+    li, lo = pts[list(lower_rings[0])], pts[list(lower_rings[-1])]
+    allp = np.concatenate([uo, lo])
+    x0, y0 = np.floor(allp.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(allp.max(0)).astype(int) + 3
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return ui, li
+    origin = np.array([x0, y0], np.float64)
+    lab = cv2.cvtColor(image[y0:y1, x0:x1].astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    ks = slice(2, -2)
+    t = np.linspace(0.45, 0.9, 8)[:, None, None]
+    lip = _sample(lab, np.concatenate([(ui[ks] + t * (uo[ks] - ui[ks])).reshape(-1, 2),
+                                       (li[ks] + t * (lo[ks] - li[ks])).reshape(-1, 2)]) - origin)
+    chroma = float(np.median(np.hypot(lip[:, 1], lip[:, 2])))
+    if chroma < LIP_MIN_CHROMA:
+        return ui, li
+    light = float(np.percentile(lip[:, 0], 75)) + TEETH_LIGHTER_BY
+    grey = TEETH_CHROMA_SHARE * chroma
+
+    def toothness(points):
+        v = _sample(lab, points - origin)
+        return (np.clip((v[:, 0] - light) / 6.0 + 0.5, 0, 1)
+                * np.clip((grey - np.hypot(v[:, 1], v[:, 2])) / 4.0 + 0.5, 0, 1))
+
+    def refine(inner, outer, opposite):
+        out = inner.copy()
+        for k in range(1, len(inner) - 1):
+            start = inner[k] + EDGE_SEARCH_OUTER * (outer[k] - inner[k])
+            length = float(np.linalg.norm(inner[k] - start))
+            if length < 2.0:
+                continue
+            n = int(np.ceil(length * 2)) + 1                      # half-pixel steps, start -> landmark
+            s = np.linspace(0.0, 1.0, n)
+            score = cv2.GaussianBlur(toothness(start + s[:, None] * (inner[k] - start)).reshape(-1, 1).astype(np.float32),
+                                     (1, 0), 2 * LIP_EDGE_SMOOTH_PX, borderType=cv2.BORDER_REPLICATE).ravel()
+            hits = np.flatnonzero(score >= 0.5)
+            if len(hits) == 0 or hits[0] == 0:
+                continue
+            i = int(hits[0])
+            frac = (i - 1 + (0.5 - score[i - 1]) / max(score[i] - score[i - 1], 1e-6)) / (n - 1)
+            frac = max(frac - LIP_EDGE_MARGIN_PX / length, 0.0)
+            out[k] = start + frac * (inner[k] - start)
+        return out
+
+    return refine(ui, uo, li), refine(li, lo, ui)
+
+
+def lip_texture_points(landmarks: np.ndarray, upper_edge: np.ndarray, lower_edge: np.ndarray,
+                       lip_rings: tuple) -> np.ndarray:
+    """[468, 2] px: the face mesh's source points with each lip squeezed, column by column, to
+    begin at its real edge (`lip_edges`) instead of its inner landmark: a point a share f of the
+    way from the inner to the outer ring moves by (1 - f) of the edge's correction."""
+    out = landmarks[:468, :2].astype(np.float32).copy()
+    for rings, edge in zip(lip_rings, (upper_edge, lower_edge)):
+        inner, outer = np.asarray(rings[0]), np.asarray(rings[-1])
+        shift = edge - landmarks[inner, :2]
+        for ring in rings[:-1]:
+            for k in range(1, len(ring) - 1):
+                i, o, v = inner[k], outer[k], ring[k]
+                span = landmarks[o, :2] - landmarks[i, :2]
+                f = float(np.clip((landmarks[v, :2] - landmarks[i, :2]) @ span / max(float(span @ span), 1e-9), 0, 1))
+                out[v] = landmarks[v, :2] + (1.0 - f) * shift[k]
+    return out
+
+
+def lip_change(landmarks_src: np.ndarray, landmarks_dst: np.ndarray, lip_points) -> float:
+    """0..1: how far the lips moved from the source's, head motion aside (0 below
+    CHANGE_START_PX, 1 from CHANGE_FULL_PX of the largest lip point's motion)."""
+    src2 = landmarks_src[:, :2].astype(np.float32)
+    dst2 = landmarks_dst[:, :2].astype(np.float32)
+    a, t = _similarity(src2[list(SKULL_POINTS)], dst2[list(SKULL_POINTS)])
+    lips = list(lip_points)
+    moved = float(np.abs(dst2[lips] - (src2[lips] @ a.T + t)).max())
+    return float(np.clip((moved - CHANGE_START_PX) / (CHANGE_FULL_PX - CHANGE_START_PX), 0.0, 1.0))
+
+
+def paint_lip_seam(frame: np.ndarray, palette: dict[str, np.ndarray], landmarks_dst: np.ndarray,
+                   down: np.ndarray, strength: float) -> None:
+    """In place on `frame` (RGB uint8): the thin shadow where closed lips press together, drawn
+    along the middle of the inner lip contours and fading out as they part (the opening then
+    shows the cavity). For open-mouth portraits closed by the rig, which have no seam of their
+    own to warp. strength: 0..1 (`lip_change`); landmarks_dst: [478, >=2] px."""
+    corners = landmarks_dst[list(topo.MOUTH_CORNERS_INNER), :2]
+    width = float(np.linalg.norm(corners[1] - corners[0]))
+    gap = topo.inner_lip_gap_px(landmarks_dst, down)
+    alpha = SEAM_ALPHA * strength * float(np.clip(1.0 - gap / max(SEAM_FADE * width, 2.0), 0.0, 1.0))
+    if alpha <= 0.01 or width < 4.0:
+        return
+    line = 0.5 * (landmarks_dst[list(topo.LIPS_UPPER_INNER), :2] + landmarks_dst[list(topo.LIPS_LOWER_INNER), :2])
+    h, w = frame.shape[:2]
+    x0, y0 = np.maximum(np.floor(line.min(0)).astype(int) - 3, 0)
+    x1, y1 = np.minimum(np.ceil(line.max(0)).astype(int) + 4, [w, h])
+    if x1 <= x0 or y1 <= y0:
+        return
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    pts = np.round((line - [x0, y0]) * (1 << AA_SHIFT)).astype(np.int32)
+    cv2.polylines(mask, [pts], False, 255, max(1, int(round(SEAM_WIDTH * width))), cv2.LINE_AA, AA_SHIFT)
+    a = (mask.astype(np.float32) / 255.0 * alpha)[..., None]
+    region = frame[y0:y1, x0:x1].astype(np.float32) / 255.0
+    out = region * (1.0 - a) + palette["cavity"] * a
+    frame[y0:y1, x0:x1] = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def own_teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """float32 RGB [3] of the teeth an open-mouth portrait shows, or None where it shows too few:
+    the lightest quarter of the pixels inside the inner lips that look like teeth by the rule of
+    `lip_edges` (lighter than most of the lip, much less saturated), so that drawn teeth match
+    the person's own. image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
+    outer = np.concatenate([landmarks[list(topo.LIPS_UPPER_OUTER), :2],
+                            landmarks[list(topo.LIPS_LOWER_OUTER[1:-1]), :2][::-1]]).astype(np.float32)
+    inner = inner_lip_polygon(landmarks)
+    h, w = image.shape[:2]
+    x0, y0 = np.maximum(np.floor(outer.min(0)).astype(int), 0)
+    x1, y1 = np.minimum(np.ceil(outer.max(0)).astype(int) + 1, [w, h])
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return None
+    origin = np.array([x0, y0], np.float32)
+    in_mouth = _polygon_mask(inner, origin, (y1 - y0, x1 - x0)) > 0.99
+    in_lips = (_polygon_mask(outer, origin, (y1 - y0, x1 - x0)) > 0.99) & ~cv2.dilate(
+        in_mouth.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if in_mouth.sum() < 12 or in_lips.sum() < 12:
+        return None
+    rgb = image[y0:y1, x0:x1].astype(np.float32) / 255.0
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    light = float(np.percentile(lab[..., 0][in_lips], 75)) + TEETH_LIGHTER_BY
+    lip_chroma = float(np.median(chroma[in_lips]))
+    teeth = in_mouth & (lab[..., 0] > light)
+    if lip_chroma >= LIP_MIN_CHROMA:
+        teeth &= chroma < TEETH_CHROMA_SHARE * lip_chroma
+    if teeth.sum() < 12:
+        return None
+    pix = rgb[teeth]
+    lightness = pix.mean(1)
+    return pix[lightness >= np.percentile(lightness, 75)].mean(0).astype(np.float32)

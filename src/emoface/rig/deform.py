@@ -11,6 +11,7 @@ canonical space is cm, x to the subject's left, y up, z towards the viewer.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +22,30 @@ from ..analyze import topology as topo
 from ..analyze.canonical_mesh import canonical_mesh
 from ..types import FaceAnalysis, RigParams
 from ..vocab import AU_INDEX, AU_MAX
+from . import regions
 from .basis import rig_basis
 
 IMAGE_FROM_CANONICAL_AXES = np.diag([1.0, -1.0, -1.0]).astype(np.float32)
 BLINK_RING_SHARE = 0.55  # how far the skin ring above the lid margin follows a blink
+
+# The lips as four rings each (MediaPipe's lipsUpper/Lower Outer, SemiOuter, SemiInner, Inner),
+# corner to corner in the same order, so that column k of every ring crosses the lip together.
+UPPER_LIP_RINGS = (topo.LIPS_UPPER_INNER,
+                   (62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292),
+                   (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306),
+                   topo.LIPS_UPPER_OUTER)
+LOWER_LIP_RINGS = (topo.LIPS_LOWER_INNER,
+                   (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
+                   (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
+                   topo.LIPS_LOWER_OUTER)
+LIP_VERTICES = tuple(sorted({v for ring in UPPER_LIP_RINGS + LOWER_LIP_RINGS for v in ring}))
+# Closing a mouth the portrait shows open (negative AU25/AU26), see `close_mouth`.
+CLOSING_SNAP = 0.85           # a closure within 15 % of complete is complete (AU readings are that rough)
+CLOSING_CHIN_DEPTH_CM = 4.0   # below the lower lip's edge, where the jaw takes over from the lip
+CORNER_RISE_OF_GAP = 0.5      # the corners rise at most this share of the opening as it closes
+UPPER_SKIN_REACH_CM = 0.5     # skin this close to the upper lip rises with it
+LIP_TURN_REACH_CM = 0.4      # skin this close to the lower lip turns with it
+LIP_SLANT_MAX = np.deg2rad(25.0)  # a closed lower lip leans at most this far from its edge's normal
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,175 @@ def blink_displacement(landmarks: np.ndarray, closure_lr: np.ndarray) -> np.ndar
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _lip_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each semi-ring vertex sits across its lip (canonical): (vertex, inner, outer, t) with
+    t the vertex's share of the way from the inner to the outer ring, [N] each."""
+    verts = canonical_mesh().vertices
+    rows = []
+    for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):
+        inner, outer = rings[0], rings[-1]
+        for ring in rings[1:-1]:
+            for k in range(1, len(ring) - 1):
+                rows.append((ring[k], inner[k], outer[k]))
+    # the corner columns (shared by both lips) lie between the inner and the outer corner
+    for ring in (UPPER_LIP_RINGS[1], UPPER_LIP_RINGS[2]):
+        for k in (0, -1):
+            rows.append((ring[k], topo.LIPS_UPPER_INNER[k], topo.LIPS_UPPER_OUTER[k]))
+    v, i, o = (np.array(c) for c in zip(*rows))
+    span = verts[o] - verts[i]
+    t = np.clip(((verts[v] - verts[i]) * span).sum(1) / (span * span).sum(1), 0.0, 1.0)
+    return v, i, o, t.astype(np.float32)
+
+
+def coherent_lips(displacement: np.ndarray) -> None:
+    """In place on [468, 3]: each lip moves as one band, its middle rings following the inner
+    and outer edge in proportion (the rig's falloffs would let the thin rings next to the inner
+    edge drift across it when the jaw moves, folding the lip over)."""
+    v, i, o, t = _lip_columns()
+    displacement[v] = (1.0 - t)[:, None] * displacement[i] + t[:, None] * displacement[o]
+
+
+@functools.lru_cache(maxsize=1)
+def _jaw_weight() -> np.ndarray:
+    """[468] the rig's jaw weight (what moves with the mandible)."""
+    return regions.jaw_weight(canonical_mesh().vertices)
+
+
+@functools.lru_cache(maxsize=1)
+def _closed_upper_lip_droop_cm() -> np.ndarray:
+    """[11] how far each upper inner lip point sits below the lip's middle on the canonical
+    (closed) face, cm."""
+    y = canonical_mesh().vertices[list(topo.LIPS_UPPER_INNER), 1]
+    return (y[5] - y).astype(np.float32)
+
+
+def _follow_polyline(points: np.ndarray, line: np.ndarray, line_new: np.ndarray, reach: float):
+    """Points [N, 2] carried along by a polyline [L, 2] moving to line_new [L, 2]: each keeps its
+    offset from its nearest point on the line, turned as that segment turns where it is near
+    (the turn fades over `reach` px, so that far points are not swung round). -> (moves [N, 2],
+    distances to the line [N])."""
+    a, ab = line[:-1], line[1:] - line[:-1]
+    t = np.clip(((points[:, None] - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
+    d2 = ((points[:, None] - (a + t[..., None] * ab)) ** 2).sum(-1)
+    seg = np.argmin(d2, 1)
+    tt = t[np.arange(len(points)), seg][:, None]
+    foot = a[seg] + tt * ab[seg]
+    ab_new = line_new[1:] - line_new[:-1]
+    seg_turn = np.arctan2(ab_new[:, 1], ab_new[:, 0]) - np.arctan2(ab[:, 1], ab[:, 0])
+    seg_turn = (seg_turn + np.pi) % (2 * np.pi) - np.pi
+    at_point = np.concatenate([seg_turn[:1], 0.5 * (seg_turn[1:] + seg_turn[:-1]), seg_turn[-1:]])
+    turn = (1.0 - tt[:, 0]) * at_point[seg] + tt[:, 0] * at_point[seg + 1]
+    turn *= np.exp(-0.5 * d2[np.arange(len(points)), seg] / reach ** 2)
+    off = points - foot
+    c, s = np.cos(turn), np.sin(turn)
+    moved = line_new[seg] + tt * ab_new[seg] + np.stack([c * off[:, 0] - s * off[:, 1], s * off[:, 0] + c * off[:, 1]], 1)
+    return moved - points, np.sqrt(d2[np.arange(len(points)), seg])
+
+
+def _normal_angles(points: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """[N] rad, direction of the normal of an open polyline [N, 2] at each point (central
+    differences), on the side of `down` [2]."""
+    t = np.empty_like(points)
+    t[1:-1] = points[2:] - points[:-2]
+    t[0], t[-1] = points[1] - points[0], points[-1] - points[-2]
+    n = np.stack([-t[:, 1], t[:, 0]], 1)
+    n *= np.where(n @ down < 0, -1.0, 1.0)[:, None]
+    return np.arctan2(n[:, 1], n[:, 0])
+
+
+def _lip_bands(inner: np.ndarray, inner_new: np.ndarray, source: np.ndarray, down: np.ndarray, share: float):
+    """How a lower lip's columns turn as its inner edge goes from `inner` to `inner_new` [11, 2]:
+    -> band(rel [11, 2]) rotating each column's offsets from its inner point. Each column keeps
+    its length and its slant against the edge's normal, the slant eased towards at most
+    LIP_SLANT_MAX by the closing's share (so near the corners, where the open edge runs nearly
+    down, the lip turns with it instead of spilling across its neighbours)."""
+    outer = source[list(topo.LIPS_LOWER_OUTER), :2].astype(np.float64)
+    before, after = _normal_angles(inner, down), _normal_angles(inner_new, down)
+    rel = outer - inner
+    slant = (np.arctan2(rel[:, 1], rel[:, 0]) - before + np.pi) % (2 * np.pi) - np.pi
+    eased = slant + share * (np.clip(slant, -LIP_SLANT_MAX, LIP_SLANT_MAX) - slant)
+    turn = (after + eased) - (before + slant)
+    cos, sin = np.cos(turn)[:, None], np.sin(turn)[:, None]
+
+    def band(offsets: np.ndarray) -> np.ndarray:
+        return np.concatenate([cos * offsets[:, :1] - sin * offsets[:, 1:], sin * offsets[:, :1] + cos * offsets[:, 1:]], 1)
+
+    return band
+
+
+def close_mouth(source: np.ndarray, closing_px: np.ndarray, down: np.ndarray,
+                px_per_cm: float, saturated: bool = False) -> np.ndarray:
+    """[468, 3] px: the displacement that closes the source's own mouth as far as the rig's
+    closing fields `closing_px` [468, 3] px (negative AU25/AU26) ask, in their place.
+
+    The rig raises the lower lip evenly along its length, but a real opening tapers to nothing
+    at the corners, an open lower lip hangs in a U whose sides are steep, and the open jaw pulls
+    the corners and the ends of the upper lip down: applied in reverse to an open mouth the fields
+    push the lower lip through the upper one near the corners (folds, dark whiskers), and through
+    it everywhere on a mouth already shut. Instead:
+
+    - share: how much of the source's opening the closing asks to remove (rig rise / source gap
+      over the middle of the lips; within `CLOSING_SNAP` of complete, or `saturated`, counts
+      as complete);
+    - the upper lip, column by column, rises by that share of how much further it hangs below
+      its middle than the canonical (closed) face's does (the corners and the lip's ends), the
+      skin above it along;
+    - each lower inner point travels that share of the way to its upper partner (meeting it at
+      full closure), and each column of the lower lip follows it turning as the edge turns (the
+      lip keeps its thickness as its U flattens);
+    - the skin below is carried by the lower lip's outer edge near it and by the jaw further
+      down, which moves by the share of the rig's motion that the lips received.
+
+    source: [478, 3] px; down: [>=2] the face's down vector; px_per_cm: the face's scale;
+    saturated: the closing removes a reading capped at AU_MAX (the opening it stands for may be
+    larger than the rig's field).
+    """
+    d = np.asarray(down[:2], np.float64)
+    d = d / np.linalg.norm(d)
+    pts = source[: topo.N_MESH, :2].astype(np.float64)
+    upper = pts[list(topo.LIPS_UPPER_INNER)]
+    inner = pts[list(topo.LIPS_LOWER_INNER)]
+    gap = np.maximum((inner - upper) @ d, 0.0)
+    gap[0] = gap[-1] = 0.0
+    rise = (closing_px[list(topo.LIPS_UPPER_INNER), :2] - closing_px[list(topo.LIPS_LOWER_INNER), :2]) @ d
+    rise_mid, gap_mid = float(rise[3:-3].mean()), float(gap[3:-3].mean())
+    if rise_mid <= 1e-6:
+        return closing_px
+    share = 1.0 if saturated else min(rise_mid / max(gap_mid, 1e-6) / CLOSING_SNAP, 1.0)
+    kept = min(share * gap_mid / rise_mid, 1.0)
+    jaw = _jaw_weight()
+
+    # the upper lip's columns (corners included) come up by their excess droop
+    droop = (upper - upper[5]) @ d
+    lift_k = share * np.clip(droop - _closed_upper_lip_droop_cm() * px_per_cm, 0.0, CORNER_RISE_OF_GAP * gap_mid)
+    column_lift = -lift_k[:, None] * d                                        # [11, 2]
+    # each lower inner point travels towards its upper partner (meeting it at full closure)
+    inner_new = inner + share * (gap > 0)[:, None] * (upper - inner) + column_lift
+    band = _lip_bands(inner, inner_new, source, d, share)
+
+    out = kept * closing_px.astype(np.float64)
+    # skin below: carried by the lower lip's outer edge near it (turning with it), by the jaw
+    # further down; skin above and beside: carried up with the upper lip's outer edge
+    outer = pts[list(topo.LIPS_LOWER_OUTER)]
+    outer_new = inner_new + band(outer - inner)
+    outer_new[[0, -1]] = outer[[0, -1]] + column_lift[[0, -1]]
+    lower_move, dist = _follow_polyline(pts, outer, outer_new, LIP_TURN_REACH_CM * px_per_cm)
+    near = 1.0 - regions.smoothstep(dist / px_per_cm, 0.0, CLOSING_CHIN_DEPTH_CM)
+    top = pts[list(topo.LIPS_UPPER_OUTER)]
+    upper_move, dist_up = _follow_polyline(pts, top, top + column_lift, 1e-6)
+    near_up = np.exp(-0.5 * (dist_up / (UPPER_SKIN_REACH_CM * px_per_cm)) ** 2)
+    out[:, :2] = ((near * jaw)[:, None] * lower_move + (1.0 - near)[:, None] * out[:, :2]
+                  + ((1.0 - jaw) * near_up)[:, None] * upper_move)
+    # the lips themselves
+    for ring in LOWER_LIP_RINGS:
+        ids = list(ring[1:-1])
+        out[ids, :2] = (inner_new + band(pts[list(ring)] - inner))[1:-1] - pts[ids]
+    for ring in UPPER_LIP_RINGS:
+        out[list(ring), :2] = column_lift
+    return out.astype(np.float32)
+
+
 def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
     """In place: a lower lip/eyelid never rises above its upper partner (no inside-out mouth).
 
@@ -109,8 +299,16 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
     src = analysis.landmarks_px
     delta_cm = np.einsum("ks,ksvc->vc", params.au_delta, basis.au)
     delta_cm += np.einsum("k,kvc->vc", params.mouth, basis.mouth)
+    move = fit.vectors_to_image(delta_cm)
+    parting = [AU_INDEX[25], AU_INDEX[26]]
+    closing = np.minimum(params.au_delta[parting], 0.0)
+    if closing.any():   # the rig's closing fields give way to the source's own mouth closing
+        closing_px = fit.vectors_to_image(np.einsum("ks,ksvc->vc", closing, basis.au[parting]))
+        saturated = bool(np.any(np.all(closing <= -(AU_MAX - 1e-3), axis=1)))
+        move += close_mouth(src, closing_px, fit.down, fit.scale, saturated) - closing_px
+    coherent_lips(move)
     out = src.copy()
-    out[: topo.N_MESH] += fit.vectors_to_image(delta_cm)
+    out[: topo.N_MESH] += move
     blink = params.au_delta[AU_INDEX[45]] / AU_MAX
     out += blink_displacement(src, blink)
     # irises ride along with their eye
