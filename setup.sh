@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up emoface on a fresh machine and render the built-in demo.
 #
-#   bash setup.sh             # .venv/ with the `emoface` command, then writes demo.png
+#   bash setup.sh             # .venv/ with the `emoface` command, then writes demo.mp4 (a talking demo)
 #   bash setup.sh --no-demo   # install only
 #
 # Creates a virtual environment at .venv in the repository root, installs emoface (editable) with
@@ -64,6 +64,6 @@ else
 fi
 
 if [ "$demo" = 1 ]; then
-    .venv/bin/emoface demo -o demo.png
-    echo "setup.sh: wrote $(pwd)/demo.png; try: .venv/bin/emoface express PORTRAIT -o out.png --emotion happy --level 2"
+    .venv/bin/emoface demo -o demo.mp4
+    echo "setup.sh: wrote $(pwd)/demo.mp4; try: .venv/bin/emoface animate PORTRAIT SPEECH.wav -o talk.mp4 --emotion happy"
 fi

@@ -7,9 +7,12 @@
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
+import queue
 import tempfile
+import threading
 import time
 import wave
 from dataclasses import dataclass, field
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_FPS = 25.0
 DEFAULT_SIZE = 512
+ENCODE_QUEUE = 8  # frames rendered ahead of the encoder
 
 
 @dataclass
@@ -108,17 +112,41 @@ def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, 
 
 def write_video(prepared: Prepared, performance: Performance, output: Path, audio_source: str,
                 progress: bool = False) -> None:
-    """Render every frame of the performance and stream it into an mp4 with the sound."""
+    """Render every frame of the performance and stream it into an mp4 with the sound.
+
+    The encoder runs in a second thread fed through a short queue (x264 and the warp both
+    release the GIL), so rendering and encoding overlap on two cores and memory stays bounded."""
     from tqdm import tqdm
 
     from .io.video import VideoWriter
 
     h, w = prepared.image.shape[:2]
+    frames: queue.Queue = queue.Queue(maxsize=ENCODE_QUEUE)
+    failure: list[BaseException] = []
+
     with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer:
-        params = performance.rig_params(prepared.source_aus)
-        for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
-                      disable=not progress, leave=False):
-            writer.write(render_params(prepared, p))
+        def encode() -> None:
+            while (frame := frames.get()) is not None:
+                if not failure:
+                    try:
+                        writer.write(frame)
+                    except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                        failure.append(exc)
+
+        encoder = threading.Thread(target=encode, name="emoface-encode", daemon=True)
+        encoder.start()
+        try:
+            params = performance.rig_params(prepared.source_aus)
+            for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
+                          disable=not progress, leave=False):
+                if failure:
+                    break
+                frames.put(render_params(prepared, p))
+        finally:
+            frames.put(None)
+            encoder.join()
+        if failure:
+            raise failure[0]
 
 
 def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves):
@@ -162,14 +190,19 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     clock = StageClock()
     with clock.stage("load audio"):
         speech = load_audio(audio)
-    with clock.stage("analyze portrait"):
-        prepared = prepare(portrait, size)
-    with clock.stage("transcribe+align"):
-        if is_silent(speech):
-            log.info("the audio is silent: an idle face with a closed mouth")
-            phonemes = silent_track(speech.duration_s)
-        else:
-            phonemes = phoneme_track(speech, transcript, language)
+    if is_silent(speech):
+        log.info("the audio is silent: an idle face with a closed mouth")
+        with clock.stage("analyze portrait"):
+            prepared = prepare(portrait, size)
+        phonemes = silent_track(speech.duration_s)
+    else:
+        # speech analysis runs beside the portrait analysis (both release the GIL)
+        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="emoface-speech") as pool:
+            with clock.stage("transcribe+align (beside analysis)"):
+                job = pool.submit(phoneme_track, speech, transcript, language)
+                with clock.stage("analyze portrait"):
+                    prepared = prepare(portrait, size)
+                phonemes = job.result()
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
     return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves)
 

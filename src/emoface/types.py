@@ -56,11 +56,15 @@ class RigParams:
                     (column 0 = subject's left, 1 = right), rows in `vocab.AU_IDS` order.
     mouth:          [6] float32 in [0, 1], `vocab.MOUTH_CONTROLS` (speech articulation).
     head_rotation:  [3] float32 rad, (pitch, yaw, roll) added to the source head pose.
+    gaze:           [2] float32, shift of both irises from where the portrait looks, in eye widths
+                    (x right, y down along the eye's own axes; 0.15 is a clear glance sideways),
+                    kept inside the eye opening.
     """
 
     au_delta: np.ndarray = field(default_factory=lambda: np.zeros((len(AU_IDS), 2), np.float32))
     mouth: np.ndarray = field(default_factory=lambda: np.zeros(len(MOUTH_CONTROLS), np.float32))
     head_rotation: np.ndarray = field(default_factory=lambda: np.zeros(3, np.float32))
+    gaze: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
 
 
 @dataclass(frozen=True)

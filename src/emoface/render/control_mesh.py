@@ -8,10 +8,11 @@ strips between them never overlap.
 
 The eyes: the face mesh spans each eye opening with triangles between the lids, so the iris
 could only stretch with them. Here each opening is instead a fan around its iris: the iris
-centre landmark (468 right, 473 left), an inner ring of EYE_RING points around it on the iris
-edge (inside the opening), and the lid contour, stitched together. The inner ring keeps its
-shape around the centre (the iris moves as a whole when the gaze shifts) but is drawn in towards
-the centre where the lids come closer (a blink), so no triangle turns over.
+centre landmark (468 right, 473 left), an inner ring of EYE_RING points just outside the iris
+edge, and the lid contour, stitched together. The ring is placed in the eye's own frame: across,
+at fixed offsets from the centre (the iris moves as a whole when the gaze shifts); up and down,
+at fixed shares of the way between the lids (so it stays inside the opening, and a blink closes
+it with the lids without turning any triangle over).
 
 Convention: points are (x, y) px, y down.
 """
@@ -31,7 +32,8 @@ NECK_SHARE = 0.6              # extra factor for ring points below the chin (the
 FAR_RADIUS_FACTOR = 4.0       # last ring radius, x the image diagonal
 
 EYE_RING = 8                  # points on the inner (iris) ring of each eye
-EYE_RING_REACH = 0.75         # inner ring points stay within this share of the way to the lids
+EYE_RING_REACH_SHARE = 0.08   # inner ring points keep this share of the lid opening from each lid
+EYE_RING_RADIUS = 1.2         # the inner ring's radius, in iris radii (the iris's rim moves with it)
 EYE_LOOPS = (  # (iris centre, lid contour loop: corner, upper lid, corner, lower lid back)
     (topo.RIGHT_IRIS[0], (topo.RIGHT_EYE_CORNERS[0],) + topo.RIGHT_EYE_UPPER
      + (topo.RIGHT_EYE_CORNERS[1],) + topo.RIGHT_EYE_LOWER[::-1]),
@@ -49,7 +51,7 @@ class ControlMesh:
     depth_landmarks: [n_face, 3] landmark whose depth each face triangle corner takes.
     oval_of_point: [R] int, which oval vertex each outer ring point follows.
     share: [R] float32, how much of that vertex's displacement it follows.
-    eye_ring_offsets: [2, EYE_RING, 2] px, the inner ring points about their iris centre (source).
+    eye_ring: [2, EYE_RING, 3], the inner ring points about their iris centre (`eye_ring_points`).
     """
 
     points_src: np.ndarray
@@ -58,7 +60,7 @@ class ControlMesh:
     depth_landmarks: np.ndarray
     oval_of_point: np.ndarray
     share: np.ndarray
-    eye_ring_offsets: np.ndarray
+    eye_ring: np.ndarray
 
     def points_dst(self, face_dst: np.ndarray) -> np.ndarray:
         """face_dst: [478, 2|3] deformed landmarks px -> [N, 2] deformed control points."""
@@ -66,36 +68,52 @@ class ControlMesh:
         src_face = self.points_src[: topo.N_LANDMARKS]
         moved = face_dst[self.oval_of_point] - src_face[self.oval_of_point]
         rings = self.points_src[topo.N_LANDMARKS: topo.N_LANDMARKS + len(self.share)] + self.share[:, None] * moved
-        eyes = eye_ring_points(face_dst, self.eye_ring_offsets)
+        eyes = eye_ring_points(face_dst, self.eye_ring)
         return np.concatenate([face_dst, rings, eyes.reshape(-1, 2)]).astype(np.float32)
 
 
-def _ray_exit(centre: np.ndarray, directions: np.ndarray, loop: np.ndarray) -> np.ndarray:
-    """[K] distance from `centre` [2] along unit `directions` [K, 2] to where each ray leaves the
-    closed polygon `loop` [L, 2] (the nearest crossing; inf if none)."""
-    a, b = loop, np.roll(loop, -1, axis=0)
-    e = b - a                                                  # [L, 2]
-    w = a - centre                                             # [L, 2]
-    den = directions[:, None, 0] * e[None, :, 1] - directions[:, None, 1] * e[None, :, 0]   # [K, L]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = (w[None, :, 0] * e[None, :, 1] - w[None, :, 1] * e[None, :, 0]) / den            # along the ray
-        u = (w[None, :, 0] * directions[:, None, 1] - w[None, :, 1] * directions[:, None, 0]) / den  # along the edge
-    hit = (np.abs(den) > 1e-9) & (t > 1e-6) & (u >= -1e-6) & (u <= 1 + 1e-6)
-    return np.where(hit, t, np.inf).min(1)
+def _eye_frame(landmarks: np.ndarray, loop) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple]:
+    """An eye's frame from its corners: origin [2], x_dir [2] (first corner -> second),
+    y_dir [2] (towards the lower lid), and the lids as (x, upper y, lower y) samples sorted by x."""
+    pts = landmarks[list(loop), :2].astype(np.float64)
+    origin, axis = pts[0], pts[8] - pts[0]
+    x_dir = axis / max(float(np.linalg.norm(axis)), 1e-9)
+    y_dir = np.array([-x_dir[1], x_dir[0]])
+    if (pts[12] - origin) @ y_dir < 0:                       # the lower lid's middle is below
+        y_dir = -y_dir
+    rel = pts - origin
+    x, y = rel @ x_dir, rel @ y_dir
+    upper = np.r_[0, 1:9]                                    # corner, upper lid, corner
+    lower = np.r_[0, 15:8:-1, 8]                             # corner, lower lid, corner
+    uo, lo = np.argsort(x[upper]), np.argsort(x[lower])
+    return origin, x_dir, y_dir, (x[upper][uo], y[upper][uo], x[lower][lo], y[lower][lo])
 
 
-def eye_ring_points(landmarks: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """[2, EYE_RING, 2] px: each eye's inner ring, its source offsets about the iris centre kept
-    (rigid with the iris) but drawn in to within EYE_RING_REACH of the way to the lids.
-    landmarks: [478, >=2] px; offsets: [2, EYE_RING, 2] px."""
-    out = np.empty_like(offsets)
+def _lids_at(x: np.ndarray, lids: tuple) -> tuple[np.ndarray, np.ndarray]:
+    xu, yu, xl, yl = lids
+    return np.interp(x, xu, yu), np.interp(x, xl, yl)
+
+
+def eye_ring_points(landmarks: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """[2, EYE_RING, 2] px: each eye's inner ring placed about its iris centre in the eye's own
+    frame: across (along the corners' axis) at fixed offsets from the centre (the iris moves as a
+    whole), up and down at fixed shares of the way from the upper to the lower lid, shifted by as
+    much as the centre's share shifted (so the ring never leaves the opening, and closes with it).
+    landmarks: [478, >=2] px; ring: [2, EYE_RING, 3] (offset across px, lid share, the centre's
+    lid share in the source)."""
+    out = np.empty((2, ring.shape[1], 2))
     for e, (centre_id, loop) in enumerate(EYE_LOOPS):
-        centre = landmarks[centre_id, :2].astype(np.float64)
-        length = np.linalg.norm(offsets[e], axis=1)
-        direction = offsets[e] / np.maximum(length, 1e-9)[:, None]
-        room = _ray_exit(centre, direction, landmarks[list(loop), :2].astype(np.float64))
-        room = np.where(np.isfinite(room), room, 0.0)
-        out[e] = centre + direction * np.minimum(length, EYE_RING_REACH * room)[:, None]
+        origin, x_dir, y_dir, lids = _eye_frame(landmarks, loop)
+        c = landmarks[centre_id, :2].astype(np.float64) - origin
+        cx, cy = float(c @ x_dir), float(c @ y_dir)
+        up, lo = _lids_at(np.array([cx]), lids)
+        share_c = (cy - up[0]) / (lo[0] - up[0]) if lo[0] - up[0] > 1e-6 else 0.5
+        span = lids[0][-1] - lids[0][0]
+        x = np.clip(cx + ring[e, :, 0], lids[0][0] + 0.02 * span, lids[0][-1] - 0.02 * span)
+        share = np.clip(ring[e, :, 1] + (share_c - ring[e, :, 2]), EYE_RING_REACH_SHARE, 1 - EYE_RING_REACH_SHARE)
+        up, lo = _lids_at(x, lids)
+        y = up + share * np.maximum(lo - up, 0.0)
+        out[e] = origin + x[:, None] * x_dir + y[:, None] * y_dir
     return out
 
 
@@ -105,25 +123,30 @@ def iris_radius_px(landmarks: np.ndarray, eye: int) -> float:
     return float(np.linalg.norm(landmarks[list(iris[1:]), :2] - landmarks[iris[0], :2], axis=1).mean())
 
 
-def _eye_ring_offsets(landmarks: np.ndarray) -> np.ndarray:
-    """[2, EYE_RING, 2] px: inner ring points on each iris's edge, evenly round it (starting along
-    the eye's corner-to-corner axis), clipped to within EYE_RING_REACH of the way to the lids."""
-    out = np.zeros((2, EYE_RING, 2), np.float32)
+def _eye_ring(landmarks: np.ndarray) -> np.ndarray:
+    """[2, EYE_RING, 3]: inner ring points just outside each iris's edge, evenly round it (from
+    the second corner's side towards the lower lid, the order the fan is stitched in), as
+    (offset across px, lid share, the centre's lid share) for `eye_ring_points`."""
+    out = np.zeros((2, EYE_RING, 3), np.float64)
     for e, (centre_id, loop) in enumerate(EYE_LOOPS):
-        axis = landmarks[loop[8], :2] - landmarks[loop[0], :2]
-        base = np.arctan2(axis[1], axis[0])
-        # turn from the second corner towards the lower lid (the order the fan is stitched in)
-        low = landmarks[loop[12], :2] - landmarks[loop[0], :2]
-        turn = 1.0 if axis[0] * low[1] - axis[1] * low[0] >= 0 else -1.0
-        angles = base + turn * 2 * np.pi * np.arange(EYE_RING) / EYE_RING
-        direction = np.stack([np.cos(angles), np.sin(angles)], 1)
+        origin, x_dir, y_dir, lids = _eye_frame(landmarks, loop)
+        c = landmarks[centre_id, :2].astype(np.float64) - origin
+        cx, cy = float(c @ x_dir), float(c @ y_dir)
         radius = iris_radius_px(landmarks, e)
+        span = lids[0][-1] - lids[0][0]
         if not np.isfinite(radius) or radius <= 0:
-            radius = 0.2 * float(np.linalg.norm(axis))
-        out[e] = direction * radius
-    ring = eye_ring_points(landmarks, out)
-    centres = np.array([landmarks[c, :2] for c, _ in EYE_LOOPS])
-    return (ring - centres[:, None]).astype(np.float32)
+            radius = 0.2 * span
+        angles = 2 * np.pi * np.arange(EYE_RING) / EYE_RING
+        x = np.clip(cx + EYE_RING_RADIUS * radius * np.cos(angles), lids[0][0] + 0.02 * span, lids[0][-1] - 0.02 * span)
+        y = cy + EYE_RING_RADIUS * radius * np.sin(angles)
+        up, lo = _lids_at(x, lids)
+        share = (y - up) / np.maximum(lo - up, 1e-6)
+        up_c, lo_c = _lids_at(np.array([cx]), lids)
+        share_c = (cy - up_c[0]) / (lo_c[0] - up_c[0]) if lo_c[0] - up_c[0] > 1e-6 else 0.5
+        out[e, :, 0] = x - cx
+        out[e, :, 1] = np.clip(share, EYE_RING_REACH_SHARE, 1 - EYE_RING_REACH_SHARE)
+        out[e, :, 2] = share_c
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -187,8 +210,8 @@ def build_control_mesh(landmarks_px: np.ndarray, image_size: tuple[int, int]) ->
     far = FAR_RADIUS_FACTOR * float(np.hypot(*image_size))
     rings.append(centre + offsets / np.linalg.norm(offsets, axis=1, keepdims=True) * far)
     shares.append(np.zeros(len(oval), np.float32))
-    eye_offsets = _eye_ring_offsets(points)
-    eye_points = eye_ring_points(points, eye_offsets).reshape(-1, 2)
+    eye_ring = _eye_ring(points)
+    eye_points = eye_ring_points(points, eye_ring).reshape(-1, 2)
     face_tris, depth = _eye_triangles()
     first_eye = topo.N_LANDMARKS + len(oval) * len(rings)
     face_tris = np.where(face_tris < 0, first_eye - 1 - face_tris, face_tris)
@@ -200,5 +223,5 @@ def build_control_mesh(landmarks_px: np.ndarray, image_size: tuple[int, int]) ->
         depth_landmarks=depth.astype(np.int32),
         oval_of_point=np.tile(oval, len(rings)),
         share=np.concatenate(shares).astype(np.float32),
-        eye_ring_offsets=eye_offsets,
+        eye_ring=eye_ring,
     )

@@ -274,6 +274,72 @@ def close_mouth(source: np.ndarray, closing_px: np.ndarray, down: np.ndarray,
     return out.astype(np.float32)
 
 
+EYES = ((topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CORNERS),
+        (topo.LEFT_IRIS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CORNERS))
+GAZE_CORNER_MARGIN = 1.0      # the iris centre keeps this many iris radii from the eye corners
+GAZE_LID_RANGE = (0.3, 0.7)   # ... and stays within this part of the way from upper to lower lid
+
+
+def _lid_at(points: np.ndarray, lid, corners, along: float, origin: np.ndarray, x_dir: np.ndarray,
+            y_dir: np.ndarray) -> float:
+    """Height (px along y_dir from origin) of a lid contour, corners included, at `along` px."""
+    ids = [corners[0]] + list(lid) + [corners[1]]
+    rel = points[ids, :2] - origin
+    x, y = rel @ x_dir, rel @ y_dir
+    order = np.argsort(x)
+    return float(np.interp(along, x[order], y[order]))
+
+
+def move_irises(points: np.ndarray, source: np.ndarray, gaze: np.ndarray | None, down: np.ndarray) -> None:
+    """In place on points [478, 3] px (lids already placed): each iris rides along with its eye
+    (the lids' mean motion, half of it vertically), shifts by gaze [2] eye widths (x right, y down
+    along the eye's axes), and is kept inside the opening: its centre at least
+    GAZE_CORNER_MARGIN iris radii from the corners and within GAZE_LID_RANGE of the way from the
+    upper to the lower lid (never tighter than where the source's iris already is, so an unedited
+    face stays as it is; a closing blink draws the iris in with the lids)."""
+    gaze = np.zeros(2) if gaze is None else np.asarray(gaze, np.float64)
+    for iris, upper, lower, corners in EYES:
+        ids = list(iris)
+        lids = list(upper + lower)
+        shift = (points[lids] - source[lids]).mean(0)
+        shift[1] = (points[lids, 1] - source[lids, 1]).mean() * 0.5
+        c_src = source[iris[0], :2].astype(np.float64)
+        span = (source[corners[1], :2] - source[corners[0], :2]).astype(np.float64)
+        width = float(np.linalg.norm(span))
+        if width < 1e-6:
+            points[ids] += shift
+            continue
+        x_dir = span / width * (1.0 if span[0] >= 0 else -1.0)
+        y_dir = np.array([-x_dir[1], x_dir[0]])
+        y_dir *= 1.0 if y_dir @ down[:2] >= 0 else -1.0
+        target = c_src + shift[:2] + width * (gaze[0] * x_dir + gaze[1] * y_dir)
+        radius = float(np.linalg.norm(source[list(iris[1:]), :2] - c_src, axis=1).mean())
+
+        def limited(pts, centre):
+            """centre clamped inside the eye opening of pts; also the source centre's place."""
+            a, b = pts[corners[0], :2].astype(np.float64), pts[corners[1], :2].astype(np.float64)
+            mid = 0.5 * (a + b)
+            half = 0.5 * float(np.linalg.norm(b - a))
+            x = float((centre - mid) @ x_dir)
+            y = float((centre - mid) @ y_dir)
+            up = _lid_at(pts, upper, corners, x, mid, x_dir, y_dir)
+            lo = _lid_at(pts, lower, corners, x, mid, x_dir, y_dir)
+            return mid, half, x, y, up, lo
+
+        _, half_s, x_s, y_s, up_s, lo_s = limited(source, c_src)
+        f_s = (y_s - up_s) / (lo_s - up_s) if lo_s - up_s > 1e-6 else 0.5
+        reach = max(half_s - GAZE_CORNER_MARGIN * radius, abs(x_s), 0.0)
+        mid, half, x, y, up, lo = limited(points, target)
+        x = float(np.clip(x, -reach * half / max(half_s, 1e-6), reach * half / max(half_s, 1e-6)))
+        up = _lid_at(points, upper, corners, x, mid, x_dir, y_dir)
+        lo = _lid_at(points, lower, corners, x, mid, x_dir, y_dir)
+        f_lo, f_hi = min(GAZE_LID_RANGE[0], f_s), max(GAZE_LID_RANGE[1], f_s)
+        y = float(np.clip(y, up + f_lo * max(lo - up, 0.0), up + f_hi * max(lo - up, 0.0)))
+        final = mid + x * x_dir + y * y_dir
+        points[ids, :2] += (final - c_src)[None, :]
+        points[ids, 2] += shift[2]
+
+
 def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
     """In place: a lower lip/eyelid never rises above its upper partner (no inside-out mouth).
 
@@ -311,13 +377,8 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
     out[: topo.N_MESH] += move
     blink = params.au_delta[AU_INDEX[45]] / AU_MAX
     out += blink_displacement(src, blink)
-    # irises ride along with their eye
-    for iris, lids in ((topo.LEFT_IRIS, topo.LEFT_EYE_UPPER + topo.LEFT_EYE_LOWER),
-                       (topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER + topo.RIGHT_EYE_LOWER)):
-        shift = (out[list(lids)] - src[list(lids)]).mean(0)
-        shift[1] = (out[list(lids), 1] - src[list(lids), 1]).mean() * 0.5
-        out[list(iris)] += shift
     _keep_openings_ordered(out, src, fit.down)
+    move_irises(out, src, getattr(params, "gaze", None), fit.down)
     if np.any(params.head_rotation):
         out = rotate_about(out, params.head_rotation, fit.head_pivot_px)
     return out
