@@ -53,7 +53,7 @@ class Performance:
         """Per-frame rig parameters (deltas from the portrait's own AUs [17, 2])."""
         for k in range(len(self)):
             yield RigParams(au_delta=(self.aus[k] - source_aus).astype(np.float32),
-                            mouth=self.mouth[k], head_rotation=self.head[k])
+                            mouth=self.mouth[k], head_rotation=self.head[k], gaze=self.gaze[k])
 
 
 def combine(emotion_aus: np.ndarray, speech: MouthTrack, head: np.ndarray, blink: np.ndarray,
