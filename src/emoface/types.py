@@ -57,7 +57,7 @@ class RigParams:
     mouth:          [6] float32 in [0, 1], `vocab.MOUTH_CONTROLS` (speech articulation).
     head_rotation:  [3] float32 rad, (pitch, yaw, roll) added to the source head pose.
     gaze:           [2] float32, shift of both irises from where the portrait looks, in eye widths
-                    (x right, y down along the eye's own axes; 0.15 is a clear glance sideways),
+                    (x right, y down along the face's axes; 0.15 is a clear glance sideways),
                     kept inside the eye opening.
     """
 

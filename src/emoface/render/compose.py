@@ -14,6 +14,7 @@ from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, pa
 from .warp_fast import backward_map
 
 FAR_DEPTH = 1e6
+EYE_BEHIND = 1e4   # the eye fans' triangles lose every depth test against the face's
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,10 @@ LIP_POINTS = tuple(sorted(set(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER + to
                               + topo.LIPS_LOWER_OUTER)))
 
 def triangle_depth(mesh: ControlMesh, landmarks_dst: np.ndarray) -> np.ndarray:
-    """[M] depth per triangle: mean z of face triangles (smaller = nearer); rings far behind,
-    inner rings in front of outer ones."""
+    """[M] depth per triangle: mean z of face triangles (smaller = nearer), the eyes' fans behind
+    the rest of the face; rings far behind, inner rings in front of outer ones."""
     depth = FAR_DEPTH + np.arange(len(mesh.triangles), dtype=np.float32)
-    depth[: mesh.n_face] = landmarks_dst[mesh.depth_landmarks, 2].mean(1)
+    depth[: mesh.n_face] = landmarks_dst[mesh.depth_landmarks, 2].mean(1) + EYE_BEHIND * mesh.behind
     return depth
 
 

@@ -33,6 +33,7 @@ FAR_RADIUS_FACTOR = 4.0       # last ring radius, x the image diagonal
 
 EYE_RING = 8                  # points on the inner (iris) ring of each eye
 EYE_RING_REACH_SHARE = 0.08   # inner ring points keep this share of the lid opening from each lid
+EYE_CLOSING_FROM = 0.5        # below this share of its opening an eye counts as closing
 EYE_RING_RADIUS = 1.2         # the inner ring's radius, in iris radii (the iris's rim moves with it)
 EYE_LOOPS = (  # (iris centre, lid contour loop: corner, upper lid, corner, lower lid back)
     (topo.RIGHT_IRIS[0], (topo.RIGHT_EYE_CORNERS[0],) + topo.RIGHT_EYE_UPPER
@@ -49,15 +50,18 @@ class ControlMesh:
     triangles: [M, 3] int32, the n_face face triangles first (the canonical mesh's, with the eye
     openings replaced by the iris fans), then the outer strips.
     depth_landmarks: [n_face, 3] landmark whose depth each face triangle corner takes.
+    behind: [n_face] bool, the eye fans: the eyeball lies behind the lids, so wherever a shut
+    eye's fan folds over the lid skin, the skin is drawn.
     oval_of_point: [R] int, which oval vertex each outer ring point follows.
     share: [R] float32, how much of that vertex's displacement it follows.
-    eye_ring: [2, EYE_RING, 3], the inner ring points about their iris centre (`eye_ring_points`).
+    eye_ring: [2, EYE_RING, 4], the inner ring points about their iris centre (`eye_ring_points`).
     """
 
     points_src: np.ndarray
     triangles: np.ndarray
     n_face: int
     depth_landmarks: np.ndarray
+    behind: np.ndarray
     oval_of_point: np.ndarray
     share: np.ndarray
     eye_ring: np.ndarray
@@ -99,8 +103,8 @@ def eye_ring_points(landmarks: np.ndarray, ring: np.ndarray) -> np.ndarray:
     frame: across (along the corners' axis) at fixed offsets from the centre (the iris moves as a
     whole), up and down at fixed shares of the way from the upper to the lower lid, shifted by as
     much as the centre's share shifted (so the ring never leaves the opening, and closes with it).
-    landmarks: [478, >=2] px; ring: [2, EYE_RING, 3] (offset across px, lid share, the centre's
-    lid share in the source)."""
+    landmarks: [478, >=2] px; ring: [2, EYE_RING, 4] (offset across px, lid share, the centre's
+    lid share and the opening at the centre in px, both in the source)."""
     out = np.empty((2, ring.shape[1], 2))
     for e, (centre_id, loop) in enumerate(EYE_LOOPS):
         origin, x_dir, y_dir, lids = _eye_frame(landmarks, loop)
@@ -110,6 +114,12 @@ def eye_ring_points(landmarks: np.ndarray, ring: np.ndarray) -> np.ndarray:
         share_c = (cy - up[0]) / (lo[0] - up[0]) if lo[0] - up[0] > 1e-6 else 0.5
         span = lids[0][-1] - lids[0][0]
         x = np.clip(cx + ring[e, :, 0], lids[0][0] + 0.02 * span, lids[0][-1] - 0.02 * span)
+        # a closing eye: each ring point slides across to face its own lid point, so that the fan
+        # folds flat with the lids (they curve the other way once shut)
+        closing = np.clip(1.0 - (lo[0] - up[0]) / max(EYE_CLOSING_FROM * ring[e, 0, 3], 1e-6), 0.0, 1.0)
+        if closing > 0.0:
+            facing = landmarks[[loop[(8 + 2 * k) % len(loop)] for k in range(ring.shape[1])], :2] - origin
+            x += closing * (facing @ x_dir - x)
         share = np.clip(ring[e, :, 1] + (share_c - ring[e, :, 2]), EYE_RING_REACH_SHARE, 1 - EYE_RING_REACH_SHARE)
         up, lo = _lids_at(x, lids)
         y = up + share * np.maximum(lo - up, 0.0)
@@ -124,10 +134,11 @@ def iris_radius_px(landmarks: np.ndarray, eye: int) -> float:
 
 
 def _eye_ring(landmarks: np.ndarray) -> np.ndarray:
-    """[2, EYE_RING, 3]: inner ring points just outside each iris's edge, evenly round it (from
+    """[2, EYE_RING, 4]: inner ring points just outside each iris's edge, evenly round it (from
     the second corner's side towards the lower lid, the order the fan is stitched in), as
-    (offset across px, lid share, the centre's lid share) for `eye_ring_points`."""
-    out = np.zeros((2, EYE_RING, 3), np.float64)
+    (offset across px, lid share, the centre's lid share, the opening there px) for
+    `eye_ring_points`."""
+    out = np.zeros((2, EYE_RING, 4), np.float64)
     for e, (centre_id, loop) in enumerate(EYE_LOOPS):
         origin, x_dir, y_dir, lids = _eye_frame(landmarks, loop)
         c = landmarks[centre_id, :2].astype(np.float64) - origin
@@ -146,6 +157,7 @@ def _eye_ring(landmarks: np.ndarray) -> np.ndarray:
         out[e, :, 0] = x - cx
         out[e, :, 1] = np.clip(share, EYE_RING_REACH_SHARE, 1 - EYE_RING_REACH_SHARE)
         out[e, :, 2] = share_c
+        out[e, :, 3] = lo_c[0] - up_c[0]
     return out
 
 
@@ -213,6 +225,7 @@ def build_control_mesh(landmarks_px: np.ndarray, image_size: tuple[int, int]) ->
     eye_ring = _eye_ring(points)
     eye_points = eye_ring_points(points, eye_ring).reshape(-1, 2)
     face_tris, depth = _eye_triangles()
+    behind = (face_tris < 0).any(1) | np.isin(face_tris, [c for c, _ in EYE_LOOPS]).any(1)
     first_eye = topo.N_LANDMARKS + len(oval) * len(rings)
     face_tris = np.where(face_tris < 0, first_eye - 1 - face_tris, face_tris)
     tris = np.concatenate([face_tris, _ring_triangles()]).astype(np.int32)
@@ -221,6 +234,7 @@ def build_control_mesh(landmarks_px: np.ndarray, image_size: tuple[int, int]) ->
         triangles=tris,
         n_face=len(face_tris),
         depth_landmarks=depth.astype(np.int32),
+        behind=behind,
         oval_of_point=np.tile(oval, len(rings)),
         share=np.concatenate(shares).astype(np.float32),
         eye_ring=eye_ring,

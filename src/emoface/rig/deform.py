@@ -3,8 +3,12 @@
 The AU and mouth fields live in canonical space (cm); a similarity fit from the canonical mesh to
 the person's own landmarks (rotation, scale, translation) carries them into the image, so every
 face gets displacements of the right size and direction for its pose. Blinks are measured on the
-person's own eyelids (the upper lid travels to the lower one), and head rotation turns the whole
-deformed face about a pivot in the neck.
+person's own eyelids (the upper lid travels to the lower one), the irises follow the gaze inside
+the eye opening, and head rotation turns the whole deformed face about a pivot in the neck.
+
+A portrait's own open mouth is closed on its own geometry rather than by the rig's fields in
+reverse (`close_mouth`), and each lip moves as one band (`coherent_lips`), so that no lip or
+skin triangle folds over at the mouth.
 
 Convention: image space is px, x right, y down, z away from the camera (MediaPipe's z);
 canonical space is cm, x to the subject's left, y up, z towards the viewer.
@@ -38,13 +42,12 @@ LOWER_LIP_RINGS = (topo.LIPS_LOWER_INNER,
                    (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
                    (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
                    topo.LIPS_LOWER_OUTER)
-LIP_VERTICES = tuple(sorted({v for ring in UPPER_LIP_RINGS + LOWER_LIP_RINGS for v in ring}))
 # Closing a mouth the portrait shows open (negative AU25/AU26), see `close_mouth`.
 CLOSING_SNAP = 0.85           # a closure within 15 % of complete is complete (AU readings are that rough)
 CLOSING_CHIN_DEPTH_CM = 4.0   # below the lower lip's edge, where the jaw takes over from the lip
 CORNER_RISE_OF_GAP = 0.5      # the corners rise at most this share of the opening as it closes
 UPPER_SKIN_REACH_CM = 0.5     # skin this close to the upper lip rises with it
-LIP_TURN_REACH_CM = 0.4      # skin this close to the lower lip turns with it
+LIP_TURN_REACH_CM = 0.4       # skin this close to the lower lip turns with it
 LIP_SLANT_MAX = np.deg2rad(25.0)  # a closed lower lip leans at most this far from its edge's normal
 
 
@@ -274,70 +277,71 @@ def close_mouth(source: np.ndarray, closing_px: np.ndarray, down: np.ndarray,
     return out.astype(np.float32)
 
 
-EYES = ((topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CORNERS),
-        (topo.LEFT_IRIS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CORNERS))
+EYES = tuple(  # iris (centre first), lids (upper, lower), upper and lower lid with the corners
+    (np.array(iris), np.array(up + lo), np.array((c[0],) + up + (c[1],)), np.array((c[0],) + lo + (c[1],)),
+     np.array(c))
+    for iris, up, lo, c in ((topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER, topo.RIGHT_EYE_CORNERS),
+                            (topo.LEFT_IRIS, topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER, topo.LEFT_EYE_CORNERS)))
 GAZE_CORNER_MARGIN = 1.0      # the iris centre keeps this many iris radii from the eye corners
 GAZE_LID_RANGE = (0.3, 0.7)   # ... and stays within this part of the way from upper to lower lid
 
 
-def _lid_at(points: np.ndarray, lid, corners, along: float, origin: np.ndarray, x_dir: np.ndarray,
-            y_dir: np.ndarray) -> float:
-    """Height (px along y_dir from origin) of a lid contour, corners included, at `along` px."""
-    ids = [corners[0]] + list(lid) + [corners[1]]
-    rel = points[ids, :2] - origin
+def _eye_place(points: np.ndarray, eye: tuple, centre: np.ndarray, x_dir: np.ndarray, y_dir: np.ndarray):
+    """A point in an eye's frame (origin between its corners, the face's axes): -> (origin [2],
+    half width px, x, y, and the lids' heights at x as (x_samples, upper, lower) sorted by x)."""
+    _, _, upper, lower, corners = eye
+    a, b = points[corners[0], :2].astype(np.float64), points[corners[1], :2].astype(np.float64)
+    origin = 0.5 * (a + b)
+    rel = np.concatenate([points[upper, :2], points[lower, :2]]) - origin
     x, y = rel @ x_dir, rel @ y_dir
-    order = np.argsort(x)
-    return float(np.interp(along, x[order], y[order]))
+    n = len(upper)
+    ou, ol = np.argsort(x[:n]), np.argsort(x[n:])
+    lids = (x[:n][ou], y[:n][ou], x[n:][ol], y[n:][ol])
+    c = centre - origin
+    return origin, 0.5 * float(np.linalg.norm(b - a)), float(c @ x_dir), float(c @ y_dir), lids
+
+
+def _lids(lids: tuple, x: float) -> tuple[float, float]:
+    return float(np.interp(x, lids[0], lids[1])), float(np.interp(x, lids[2], lids[3]))
 
 
 def move_irises(points: np.ndarray, source: np.ndarray, gaze: np.ndarray | None, down: np.ndarray) -> None:
     """In place on points [478, 3] px (lids already placed): each iris rides along with its eye
     (the lids' mean motion, half of it vertically), shifts by gaze [2] eye widths (x right, y down
-    along the eye's axes), and is kept inside the opening: its centre at least
-    GAZE_CORNER_MARGIN iris radii from the corners and within GAZE_LID_RANGE of the way from the
-    upper to the lower lid (never tighter than where the source's iris already is, so an unedited
-    face stays as it is; a closing blink draws the iris in with the lids)."""
+    along the face's axes: `down` [>=2] and across it), and is kept inside the opening: its
+    centre at least GAZE_CORNER_MARGIN iris radii from the corners and within GAZE_LID_RANGE of
+    the way from the upper to the lower lid (never tighter than where the source's iris already
+    is, so an unedited face stays as it is; a closing blink draws the iris in with the lids)."""
     gaze = np.zeros(2) if gaze is None else np.asarray(gaze, np.float64)
-    for iris, upper, lower, corners in EYES:
-        ids = list(iris)
-        lids = list(upper + lower)
-        shift = (points[lids] - source[lids]).mean(0)
-        shift[1] = (points[lids, 1] - source[lids, 1]).mean() * 0.5
+    y_dir = np.asarray(down[:2], np.float64) / max(float(np.linalg.norm(down[:2])), 1e-9)
+    x_dir = np.array([y_dir[1], -y_dir[0]])                    # the face's right in the image
+    for eye in EYES:
+        iris, lid_ids, _, _, corners = eye
+        lid_move = points[lid_ids] - source[lid_ids]
+        if not gaze.any() and not lid_move.any():
+            continue                                            # an unedited eye: nothing to do
+        shift = lid_move.mean(0)
+        shift[1] *= 0.5
         c_src = source[iris[0], :2].astype(np.float64)
-        span = (source[corners[1], :2] - source[corners[0], :2]).astype(np.float64)
-        width = float(np.linalg.norm(span))
+        width = float(np.linalg.norm(source[corners[1], :2] - source[corners[0], :2]))
         if width < 1e-6:
-            points[ids] += shift
+            points[iris] += shift
             continue
-        x_dir = span / width * (1.0 if span[0] >= 0 else -1.0)
-        y_dir = np.array([-x_dir[1], x_dir[0]])
-        y_dir *= 1.0 if y_dir @ down[:2] >= 0 else -1.0
         target = c_src + shift[:2] + width * (gaze[0] * x_dir + gaze[1] * y_dir)
-        radius = float(np.linalg.norm(source[list(iris[1:]), :2] - c_src, axis=1).mean())
-
-        def limited(pts, centre):
-            """centre clamped inside the eye opening of pts; also the source centre's place."""
-            a, b = pts[corners[0], :2].astype(np.float64), pts[corners[1], :2].astype(np.float64)
-            mid = 0.5 * (a + b)
-            half = 0.5 * float(np.linalg.norm(b - a))
-            x = float((centre - mid) @ x_dir)
-            y = float((centre - mid) @ y_dir)
-            up = _lid_at(pts, upper, corners, x, mid, x_dir, y_dir)
-            lo = _lid_at(pts, lower, corners, x, mid, x_dir, y_dir)
-            return mid, half, x, y, up, lo
-
-        _, half_s, x_s, y_s, up_s, lo_s = limited(source, c_src)
+        radius = float(np.linalg.norm(source[iris[1:], :2] - c_src, axis=1).mean())
+        _, half_s, x_s, y_s, lids_s = _eye_place(source, eye, c_src, x_dir, y_dir)
+        up_s, lo_s = _lids(lids_s, x_s)
         f_s = (y_s - up_s) / (lo_s - up_s) if lo_s - up_s > 1e-6 else 0.5
         reach = max(half_s - GAZE_CORNER_MARGIN * radius, abs(x_s), 0.0)
-        mid, half, x, y, up, lo = limited(points, target)
-        x = float(np.clip(x, -reach * half / max(half_s, 1e-6), reach * half / max(half_s, 1e-6)))
-        up = _lid_at(points, upper, corners, x, mid, x_dir, y_dir)
-        lo = _lid_at(points, lower, corners, x, mid, x_dir, y_dir)
+        origin, half, x, y, lids = _eye_place(points, eye, target, x_dir, y_dir)
+        limit = reach * half / max(half_s, 1e-6)
+        x = float(np.clip(x, -limit, limit))
+        up, lo = _lids(lids, x)
         f_lo, f_hi = min(GAZE_LID_RANGE[0], f_s), max(GAZE_LID_RANGE[1], f_s)
         y = float(np.clip(y, up + f_lo * max(lo - up, 0.0), up + f_hi * max(lo - up, 0.0)))
-        final = mid + x * x_dir + y * y_dir
-        points[ids, :2] += (final - c_src)[None, :]
-        points[ids, 2] += shift[2]
+        final = origin + x * x_dir + y * y_dir
+        points[iris, :2] += (final - c_src)[None, :]
+        points[iris, 2] += shift[2]
 
 
 def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
