@@ -362,6 +362,23 @@ def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndar
             points[np.array(lo)[crossed], :2] -= shift
 
 
+_CLOSE_CACHE: dict = {}
+_CLOSE_CACHE_SIZE = 8
+
+
+def _cached_close_mouth(src, closing, closing_px, fit: FaceFit, saturated: bool) -> np.ndarray:
+    """`close_mouth`, remembered for the last few (face, closing) pairs: a talking performance
+    closes the portrait's mouth by the same amount on almost every frame."""
+    key = (hash(src.tobytes()), closing.tobytes(), fit.scale, fit.down.tobytes(), saturated)
+    hit = _CLOSE_CACHE.get(key)
+    if hit is None:
+        hit = close_mouth(src, closing_px, fit.down, fit.scale, saturated)
+        if len(_CLOSE_CACHE) >= _CLOSE_CACHE_SIZE:
+            _CLOSE_CACHE.pop(next(iter(_CLOSE_CACHE)))
+        _CLOSE_CACHE[key] = hit
+    return hit
+
+
 def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None) -> np.ndarray:
     """Source landmarks + rig params -> [478, 3] px deformed landmarks."""
     fit = fit or fit_face(analysis)
@@ -375,7 +392,7 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
     if closing.any():   # the rig's closing fields give way to the source's own mouth closing
         closing_px = fit.vectors_to_image(np.einsum("ks,ksvc->vc", closing, basis.au[parting]))
         saturated = bool(np.any(np.all(closing <= -(AU_MAX - 1e-3), axis=1)))
-        move += close_mouth(src, closing_px, fit.down, fit.scale, saturated) - closing_px
+        move += _cached_close_mouth(src, closing, closing_px, fit, saturated) - closing_px
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move
