@@ -7,27 +7,13 @@ import numpy as np
 import pytest
 
 from emoface.analyze import topology as topo
-from emoface.analyze.canonical_mesh import canonical_mesh
-from emoface.types import FaceAnalysis, RigParams
+from emoface.types import RigParams
+from synthetic import canonical_face
 from emoface.vocab import AU_IDS, AU_INDEX
 
 EYES = ((topo.RIGHT_IRIS, topo.RIGHT_EYE_CORNERS), (topo.LEFT_IRIS, topo.LEFT_EYE_CORNERS))
 
 
-def _canonical_face(px_per_cm: float = 12.0, size: int = 320) -> FaceAnalysis:
-    """The canonical mesh drawn frontally, irises in the middle of the eyes (radius 0.55 cm)."""
-    verts = canonical_mesh().vertices
-    lm = np.zeros((topo.N_LANDMARKS, 3), np.float32)
-    lm[: topo.N_MESH, 0] = size / 2 + px_per_cm * verts[:, 0]
-    lm[: topo.N_MESH, 1] = size / 2 - px_per_cm * verts[:, 1]
-    lm[: topo.N_MESH, 2] = -px_per_cm * verts[:, 2]
-    for iris, eye in ((topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER + topo.RIGHT_EYE_LOWER),
-                      (topo.LEFT_IRIS, topo.LEFT_EYE_UPPER + topo.LEFT_EYE_LOWER)):
-        centre = lm[list(eye)].mean(0)
-        lm[iris[0]] = centre
-        r = 0.55 * px_per_cm
-        lm[list(iris[1:])] = centre + np.array([[r, 0, 0], [0, -r, 0], [-r, 0, 0], [0, r, 0]], np.float32)
-    return FaceAnalysis(lm, np.zeros(52, np.float32), np.eye(4, dtype=np.float32), (size, size))
 
 
 def _eye_width(landmarks: np.ndarray, corners) -> float:
@@ -61,7 +47,7 @@ def test_eye_fans_tile_each_eye_opening_without_overlap():
 
     from emoface.render.control_mesh import EYE_LOOPS, build_control_mesh
 
-    face = _canonical_face()
+    face = canonical_face()
     mesh = build_control_mesh(face.landmarks_px, face.image_size)
     tris, masks = _eye_fans(mesh)
     for (centre, loop), mask in zip(EYE_LOOPS, masks):
@@ -76,7 +62,7 @@ def test_eye_fans_tile_each_eye_opening_without_overlap():
 def test_zero_gaze_moves_nothing_and_gaze_moves_only_the_irises():
     from emoface.rig.deform import deform
 
-    face = _canonical_face()
+    face = canonical_face()
     assert np.array_equal(deform(face, RigParams()), deform(face, RigParams(gaze=np.zeros(2, np.float32))))
     still = deform(face, RigParams())
     looked = deform(face, RigParams(gaze=np.array([0.15, 0.0], np.float32)))
@@ -92,7 +78,7 @@ def test_zero_gaze_moves_nothing_and_gaze_moves_only_the_irises():
 def test_large_gaze_keeps_the_iris_inside_the_eye():
     from emoface.rig.deform import deform
 
-    face = _canonical_face()
+    face = canonical_face()
     for gaze in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
         out = deform(face, RigParams(gaze=np.array(gaze, np.float32)))
         for (iris, corners), (upper, lower) in zip(EYES, ((topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER),
@@ -111,7 +97,7 @@ def test_half_blink_closes_over_a_shifted_gaze():
     from emoface.render.control_mesh import build_control_mesh
     from emoface.rig.deform import deform
 
-    face = _canonical_face()
+    face = canonical_face()
     delta = np.zeros((len(AU_IDS), 2), np.float32)
     delta[AU_INDEX[45]] = 2.5
     plain = deform(face, RigParams(au_delta=delta))

@@ -10,21 +10,11 @@ import pytest
 from emoface.analyze import topology as topo
 from emoface.analyze.canonical_mesh import canonical_mesh
 from emoface.types import FaceAnalysis, RigParams
+from synthetic import canonical_face
 from emoface.vocab import AU_IDS, AU_INDEX, MOUTH_CONTROLS, MOUTH_INDEX
 
 
 # ---------------------------------------------------------------- helpers
-def _canonical_face(px_per_cm: float = 12.0, size: int = 320) -> FaceAnalysis:
-    """The canonical mesh drawn frontally into a size x size image (no media needed)."""
-    verts = canonical_mesh().vertices
-    lm = np.zeros((topo.N_LANDMARKS, 3), np.float32)
-    lm[: topo.N_MESH, 0] = size / 2 + px_per_cm * verts[:, 0]
-    lm[: topo.N_MESH, 1] = size / 2 - px_per_cm * verts[:, 1]
-    lm[: topo.N_MESH, 2] = -px_per_cm * verts[:, 2]
-    for iris, eye in ((topo.RIGHT_IRIS, topo.RIGHT_EYE_UPPER + topo.RIGHT_EYE_LOWER),
-                      (topo.LEFT_IRIS, topo.LEFT_EYE_UPPER + topo.LEFT_EYE_LOWER)):
-        lm[list(iris)] = lm[list(eye)].mean(0)
-    return FaceAnalysis(lm, np.zeros(52, np.float32), np.eye(4, dtype=np.float32), (size, size))
 
 
 def _params(au: dict | None = None, jaw_open: float = 0.0) -> RigParams:
@@ -73,7 +63,7 @@ def shut_face() -> FaceAnalysis:
     """The canonical face (whose lips are ~0.5 cm apart) with its lips brought together."""
     from emoface.rig.deform import deform, fit_face
 
-    face = _canonical_face()
+    face = canonical_face()
     shut = _face(deform(face, _params({25: -5.0})), face)
     lm = shut.landmarks_px
     assert np.abs(lm[list(topo.LIPS_LOWER_INNER), :2] - lm[list(topo.LIPS_UPPER_INNER), :2]).max() < 0.05

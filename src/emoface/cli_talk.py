@@ -14,24 +14,22 @@ from .errors import InputError
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv")
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"fps must be a number, not '{text}'") from None
-    if not 1.0 <= value <= 120.0:
-        raise argparse.ArgumentTypeError(f"fps must be between 1 and 120, not {text}")
-    return value
+def bounded_float(what: str, low: float, high: float):
+    """An argparse type: a number in [low, high], else a one-line usage error naming `what`."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not '{text}'") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, not {text}")
+        return value
+
+    return parse
 
 
-def _pose_scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"pose scale must be a number, not '{text}'") from None
-    if not 0.0 <= value <= 5.0:
-        raise argparse.ArgumentTypeError(f"pose scale must be between 0 and 5, not {text}")
-    return value
+_fps = bounded_float("fps", 1.0, 120.0)
+_pose_scale = bounded_float("pose scale", 0.0, 5.0)
 
 
 def video_options(size_type) -> argparse.ArgumentParser:
