@@ -62,6 +62,11 @@ def triangle_depth(mesh: ControlMesh, landmarks_dst: np.ndarray) -> np.ndarray:
 
 def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     """landmarks_dst: [478, 3] px deformed landmarks -> RGB uint8 [H, W, 3] frame."""
+    if not np.all(np.isfinite(landmarks_dst)):   # a rig bug must not hang the rasteriser
+        raise ValueError("render_frame got non-finite landmarks")
+    h, w = source.image.shape[:2]
+    reach = 4.0 * max(h, w)
+    landmarks_dst = np.clip(landmarks_dst, -reach, reach)
     mesh = source.mesh
     dst = mesh.points_dst(landmarks_dst)
     depth = triangle_depth(mesh, landmarks_dst)
