@@ -24,34 +24,18 @@ MAX_LAG = 1
 
 
 def mouth_curve(frames) -> np.ndarray:
-    """[T] dlib mouth opening per frame (NaN where dlib finds no face)."""
-    from emoface.judge.dlib_face import landmarks68, mouth_opening
+    """[T] dlib mouth opening per frame (NaN where dlib finds no face); see emoface.evaluate."""
+    from emoface.evaluate.judging import judge_frames
+    from emoface.evaluate.metrics import mouth_curve as curve_from_landmarks
 
-    out = []
-    for rgb in frames:
-        lm = landmarks68(rgb)
-        out.append(np.nan if lm is None else mouth_opening(lm))
-    return np.asarray(out, np.float64)
-
-
-def pearson_at_lag(a: np.ndarray, b: np.ndarray, lag: int) -> float:
-    """r of a[t] vs b[t + lag] over the frames both have (NaNs dropped)."""
-    if lag > 0:
-        a, b = a[:-lag], b[lag:]
-    elif lag < 0:
-        a, b = a[-lag:], b[:lag]
-    n = min(len(a), len(b))
-    a, b = a[:n], b[:n]
-    ok = np.isfinite(a) & np.isfinite(b)
-    if ok.sum() < 10 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
-        return float("nan")
-    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+    return curve_from_landmarks(judge_frames(frames, 25.0, cpbd_stride=0).landmarks)
 
 
 def best_r(real: np.ndarray, ours: np.ndarray) -> tuple[float, int]:
-    scores = {lag: pearson_at_lag(real, ours, lag) for lag in range(-MAX_LAG, MAX_LAG + 1)}
-    lag = max(scores, key=lambda k: -np.inf if np.isnan(scores[k]) else scores[k])
-    return scores[lag], lag
+    """(r, lag) at the best lag within +-MAX_LAG frames; lag > 0 = ours is late."""
+    from emoface.evaluate.metrics import best_lag
+
+    return best_lag(real, ours, MAX_LAG)
 
 
 def loudness_curve(audio, n: int, fps: float) -> np.ndarray:

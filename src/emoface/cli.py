@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, common, aus, _emotion, _level, _size)
 
+    from .cli_eval import add_commands as add_eval_commands
+
+    add_eval_commands(sub, common)
+
     p = sub.add_parser("demo", parents=[common], help="render the built-in demo (no files needed)",
                        description="The built-in demo, from scikit-image's astronaut photo: a video (.mp4) "
                                    "of her speaking a line whose emotion follows the words, or an image "
