@@ -1,0 +1,47 @@
+"""Speech analysis paths: the loudness fallback, the phone loop, and transcript checks."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emoface.drive.energy import energy_track
+from emoface.drive.transcribe import Transcript, TranscriptSegment
+from emoface.drive.phonemes import VOWELS
+from emoface.types import Audio
+
+
+def syllables(n: int = 6, rate_hz: float = 4.0, sr: int = 16000) -> Audio:
+    """0.5 s silence, n voiced 'syllables' (a 150 Hz buzz, raised-cosine envelope), 0.5 s silence."""
+    t = np.arange(int(n / rate_hz * sr)) / sr
+    voiced = (0.5 - 0.5 * np.cos(2 * np.pi * rate_hz * t)) ** 2 * np.sign(np.sin(2 * np.pi * 150 * t)) * 0.3
+    pad = np.zeros(sr // 2)
+    return Audio(np.concatenate([pad, voiced, pad]).astype(np.float32), sr)
+
+
+def test_energy_fallback_finds_the_syllables_and_the_silences():
+    audio = syllables(6)
+    track = energy_track(audio)
+    assert track.method == "energy" and track.end_s[-1] == pytest.approx(audio.duration_s)
+    vowels = [(s + e) / 2 for p, s, e in zip(track.phones, track.start_s, track.end_s) if p in VOWELS]
+    assert len(vowels) == 6
+    expected = 0.5 + (np.arange(6) + 0.5) / 4.0     # envelope peaks
+    assert np.abs(np.array(vowels) - expected).max() < 0.06
+    assert track.phones[0] == "SIL" and track.phones[-1] == "SIL"
+    assert track.end_s[0] >= 0.45 and track.start_s[-1] <= audio.duration_s - 0.45
+
+
+def test_other_languages_use_the_phone_loop():
+    from emoface.drive.speech import phoneme_track
+
+    track = phoneme_track(syllables(8), language="zh")
+    assert track.method in ("phone-loop", "energy")
+    assert track.end_s[-1] == pytest.approx(syllables(8).duration_s)
+    assert np.all(np.diff(track.start_s) > 0) and np.allclose(track.end_s[:-1], track.start_s[1:])
+
+
+def test_a_transcript_is_usable_only_when_whisper_is_confident():
+    seg = lambda lp, ns=0.01: TranscriptSegment(" hello there", 0.0, 2.0, lp, ns)  # noqa: E731
+    assert Transcript((seg(-0.3),)).usable
+    assert not Transcript((seg(-0.8),)).usable            # e.g. Mandarin heard as English
+    assert not Transcript((seg(-0.3, ns=0.9),)).usable    # Whisper thinks there is no speech
+    assert not Transcript(()).usable
