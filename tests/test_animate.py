@@ -158,3 +158,26 @@ def test_video_demo_needs_no_files(tmp_path, run_cli, monkeypatch):
     assert status == 0, err
     with av.open(str(tmp_path / "demo.mp4")) as c:
         assert c.streams.video[0].frames > 100 and len(c.streams.audio) == 1
+
+
+def test_emotion_timeline_switches_on_its_key(tmp_path, portrait):
+    from emoface.animate import say
+    from emoface.control.timeline import parse_timeline
+    from emoface.vocab import AU_INDEX
+
+    keys = parse_timeline("0:neutral 1.0:happy@3")
+    anim = say(portrait, "Good morning, everybody. How are you all today?", tmp_path / "t.mp4",
+               size=256, timeline=keys, transition_s=0.3)
+    smile = anim.performance.aus[:, AU_INDEX[12]].mean(1)
+    t = np.arange(len(smile)) / FPS
+    assert smile[t < 0.95].max() < 0.5 and smile[t > 1.35].min() > 2.0
+    half = t[np.argmax(smile > (smile[t < 0.95].max() + smile[t > 1.35].min()) / 2)]
+    assert 1.0 < half < 1.3                       # the change eases in over the transition
+
+
+def test_timeline_cli_errors(tmp_path, portrait, run_cli):
+    status, _, err = run_cli("say", portrait, "hi", "-o", tmp_path / "o.mp4", "--emotion", "0:neutral 1:hapy@2")
+    assert status == 2 and "hapy" in err and "must be one of" in err
+    status, _, err = run_cli("say", portrait, "hi", "-o", tmp_path / "o.mp4", "--emotion", "0:happy", "--level", "2")
+    assert status == 2 and "timeline" in err
+    assert not (tmp_path / "o.mp4").exists()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .control.les import target_aus
-from .control.timeline import timeline_aus
+from .control.timeline import DEFAULT_TRANSITION_S, timeline_aus
 from .drive.coarticulation import mouth_track
 from .drive.phonemes import SILENCE
 from .drive.prosody import loudness_db, sample_envelope
@@ -88,7 +88,7 @@ def talking_target_aus(source_aus: np.ndarray, emotion: str | None, level: float
 
 def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, fps: float,
                      emotion: str | None, level: float, aus, seed: int, pose_scale: float,
-                     still: bool, timeline=None) -> Performance:
+                     still: bool, timeline=None, transition_s: float = DEFAULT_TRANSITION_S) -> Performance:
     """Everything that moves, per frame, for this portrait and speech.
 
     timeline: optional sequence of `control.timeline.EmotionKey`; it replaces emotion/level."""
@@ -98,7 +98,8 @@ def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, 
     mouth = mouth_track(phonemes, n, fps, level_at)
     if timeline:
         emotion_aus = timeline_aus(list(timeline), n, fps,
-                                   lambda e, lv: talking_target_aus(prepared.source_aus, e, lv, aus))
+                                   lambda e, lv: talking_target_aus(prepared.source_aus, e, lv, aus),
+                                   transition_s)
     else:
         emotion_aus = talking_target_aus(prepared.source_aus, emotion, level, aus)
     head = (np.zeros((n, 3), np.float32) if still
@@ -178,14 +179,16 @@ def _check_options(emotion, level, aus, fps, seed, pose_scale):
 def animate(portrait, audio, output, *, emotion: str | None = None, level: float = 0.0, aus=None,
             transcript: str | None = None, language: str = "en", fps: float = DEFAULT_FPS,
             size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0,
-            still: bool = False, export_curves=None, progress: bool = False) -> Animation:
-    """See `emoface.animate`."""
+            still: bool = False, export_curves=None, progress: bool = False, timeline=None,
+            transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
+    """See `emoface.animate`. timeline: optional [EmotionKey] (emotion changing over time;
+    replaces emotion/level), transition_s: how long each change takes."""
     from .drive.speech import phoneme_track
     from .io.audio import is_silent, load_audio
     from .io.images import check_output_path
 
     options = _check_options(emotion, level, aus, fps, seed, pose_scale)
-    options["still"] = bool(still)
+    options.update(still=bool(still), timeline=timeline, transition_s=float(transition_s))
     output = check_output_path(output, (audio,) + ((portrait,) if isinstance(portrait, (str, Path)) else ()))
     clock = StageClock()
     with clock.stage("load audio"):
@@ -220,9 +223,10 @@ def save_wav(path: Path, audio: Audio) -> None:
 def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,
         emotion: str | None = None, level: float = 0.0, aus=None, fps: float = DEFAULT_FPS,
         size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0, still: bool = False,
-        export_curves=None, progress: bool = False, timeline=None) -> Animation:
-    """See `emoface.say`. timeline: optional callable PhonemeTrack -> [EmotionKey], to key
-    emotions to the synthesised words (the demo does)."""
+        export_curves=None, progress: bool = False, timeline=None,
+        transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
+    """See `emoface.say`. timeline: optional [EmotionKey], or a callable PhonemeTrack ->
+    [EmotionKey] to key emotions to the synthesised words (the demo does)."""
     from .drive.tts import synthesize
     from .io.images import check_output_path
 
@@ -232,8 +236,9 @@ def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 16
     clock = StageClock()
     with clock.stage("speech synthesis"):
         speech, phonemes = synthesize(text, voice=voice, rate_wpm=rate_wpm)
+    options["transition_s"] = float(transition_s)
     if timeline is not None:
-        options["timeline"] = timeline(phonemes)
+        options["timeline"] = timeline(phonemes) if callable(timeline) else list(timeline)
     with clock.stage("analyze portrait"):
         prepared = prepare(portrait, size)
     with tempfile.TemporaryDirectory(prefix="emoface-say-") as tmp:

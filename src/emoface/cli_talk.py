@@ -51,9 +51,23 @@ def video_options(size_type) -> argparse.ArgumentParser:
 def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     """Add animate and say to the subcommand parser (demo is shared with the image demo)."""
     video = video_options(size_type)
+    def emotion_or_timeline(text: str):
+        if ":" not in text:
+            return emotion_type(text)
+        from .control.timeline import parse_timeline
+        from .errors import InputError as _InputError
+
+        try:
+            return parse_timeline(text)
+        except _InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
     emotion = argparse.ArgumentParser(add_help=False)
-    emotion.add_argument("--emotion", type=emotion_type, default=None,
-                         help="emotion while talking (default: the portrait's own expression)")
+    emotion.add_argument("--emotion", type=emotion_or_timeline, default=None,
+                         help="emotion while talking (default: the portrait's own expression), or a "
+                              "timeline of TIME:EMOTION[@LEVEL] keys, e.g. \"0:neutral 1.5:happy@2 4:sad@1.5\"")
+    emotion.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35,
+                         metavar="S", help="seconds each emotion change of a timeline takes (default 0.35)")
     emotion.add_argument("--level", type=level_type, default=None,
                          help="intensity >= 0 (default 2 with --emotion)")
 
@@ -84,6 +98,10 @@ def _check_video_output(path: Path, *inputs: Path) -> None:
 
 
 def _emotion_level(args) -> tuple[str | None, float]:
+    if isinstance(args.emotion, list):
+        if args.level is not None:
+            raise InputError("--level does not apply to a timeline; give levels as EMOTION@LEVEL")
+        return None, 0.0
     if args.emotion is None and args.level is not None:
         raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
@@ -98,7 +116,9 @@ def _common_kwargs(args) -> dict:
         if args.export_curves.suffix.lower() != ".json":
             raise InputError(f"--export-curves needs a .json path, not {args.export_curves}")
         _check_json(args.export_curves, args.output)
+    timeline = args.emotion if isinstance(args.emotion, list) else None
     return dict(emotion=emotion, level=level, aus=au_dict(args.aus), fps=args.fps, size=args.size,
+                timeline=timeline, transition_s=args.transition,
                 seed=args.seed, pose_scale=args.pose_scale, still=args.still,
                 export_curves=args.export_curves, progress=True)
 

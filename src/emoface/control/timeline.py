@@ -11,6 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from ..vocab import EMOTIONS
+
+DEFAULT_TRANSITION_S = 0.35
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class EmotionKey:
 
 
 def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
-                 transition_s: float = 0.35) -> np.ndarray:
+                 transition_s: float = DEFAULT_TRANSITION_S) -> np.ndarray:
     """-> [T, 17, 2] float32 target AUs per frame.
 
     target_for: callable (emotion, level) -> [17, 2] absolute target AUs (LES with the
@@ -39,3 +42,28 @@ def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
         ramp = (0.5 - 0.5 * np.cos(np.pi * ramp))[:, None, None]
         current = current + (target[None] - current) * ramp
     return current.astype(np.float32)
+
+
+def parse_timeline(text: str, default_level: float = 2.0) -> list[EmotionKey]:
+    """"0:neutral 1.5:happy@2 4:sad@1.5" (spaces or commas between keys) -> sorted keys.
+
+    Each key is TIME_S:EMOTION[@LEVEL]; the level defaults to `default_level` (0 for neutral).
+    Raises InputError naming the bad key."""
+    keys = []
+    for token in text.replace(",", " ").split():
+        when, sep, spec = token.partition(":")
+        name, _, level_text = spec.partition("@")
+        name = name.strip().lower()
+        try:
+            time_s = float(when)
+            level = float(level_text) if level_text else (0.0 if name == "neutral" else default_level)
+        except ValueError:
+            raise InputError(f"bad emotion key '{token}': use TIME:EMOTION[@LEVEL], e.g. 1.5:happy@2") from None
+        if not sep or name not in EMOTIONS:
+            raise InputError(f"bad emotion key '{token}': the emotion must be one of {', '.join(EMOTIONS)}")
+        if not (np.isfinite(time_s) and time_s >= 0 and np.isfinite(level) and level >= 0):
+            raise InputError(f"bad emotion key '{token}': time and level must be >= 0")
+        keys.append(EmotionKey(time_s, name, level))
+    if not keys:
+        raise InputError("an emotion timeline needs at least one TIME:EMOTION[@LEVEL] key")
+    return sorted(keys, key=lambda k: k.time_s)
