@@ -77,6 +77,21 @@ def _levels(text: str) -> tuple[float, ...]:
     return tuple(_level(part) for part in text.split(",") if part.strip())
 
 
+def _emotion_spec(text: str) -> str:
+    """One emotion name, or a mixture such as happy@1.5+surprised@1 (levels after @)."""
+    if "+" not in text and "@" not in text:
+        return _emotion(text)
+    from .control.les import parse_mixture
+
+    for part in text.split("+"):
+        _emotion(part.partition("@")[0])          # a close-match hint for misspelt names
+    try:
+        parse_mixture(text, 0.0)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip().lower().replace(" ", "")
+
+
 def _emotions(text: str) -> tuple[str, ...]:
     return tuple(_emotion(part) for part in text.split(",") if part.strip())
 
@@ -135,9 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("express", parents=[common, output, aus], help="render one emotion",
                        description="Render PORTRAIT with an emotion at a level, plus single-AU edits.")
     p.add_argument("portrait", type=Path, help="portrait image (any format Pillow reads)")
-    p.add_argument("--emotion", type=_emotion, default=None,
-                   help=f"one of {', '.join(EMOTIONS)}; without it the portrait keeps its own "
-                        "expression and only --au edits apply")
+    p.add_argument("--emotion", type=_emotion_spec, default=None,
+                   help=f"one of {', '.join(EMOTIONS)}, or a mixture such as happy@1.5+surprised@1; "
+                        "without it the portrait keeps its own expression and only --au edits apply")
     p.add_argument("--level", type=_level, default=None,
                    help="intensity >= 0: 0 neutral, 1-3 MEAD's levels, above 3 stronger "
                         "(default 2 with --emotion, else 0)")
@@ -158,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_talk import add_commands
 
-    add_commands(sub, common, aus, _emotion, _level, _size)
+    add_commands(sub, common, aus, _emotion_spec, _level, _size)
 
     from .cli_eval import add_commands as add_eval_commands
 

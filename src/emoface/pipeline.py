@@ -107,8 +107,8 @@ def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None
 
 def expression_params_check(emotion: str | None, level: float, aus) -> None:
     """Validate an emotion spec before any expensive work (raises InputError)."""
-    from .control.les import emotion_aus, parse_au_edits
+    from .control.les import mixture_injection, parse_au_edits
 
     if emotion is not None:
-        emotion_aus(emotion, level)
+        mixture_injection(emotion, level)
     parse_au_edits(aus)

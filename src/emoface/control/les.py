@@ -66,6 +66,30 @@ def injection(emotion: str, level: float) -> np.ndarray:
     return emotion_aus(emotion, level) - _table()[EMOTIONS.index("neutral"), 0]
 
 
+def parse_mixture(spec: str, level: float) -> list[tuple[str, float]]:
+    """An emotion spec -> [(emotion, level), ...].
+
+    "happy" -> [("happy", level)]; "happy@1.5+surprised@1" -> [("happy", 1.5), ("surprised", 1.0)]
+    (a part without @ takes `level`). Raises InputError naming an unknown emotion or bad level."""
+    parts = []
+    for part in spec.split("+"):
+        name, at, level_text = part.strip().lower().partition("@")
+        check_emotion(name)
+        try:
+            part_level = float(level_text) if at else float(level)
+        except ValueError:
+            raise InputError(f"bad level '{level_text}' in emotion '{spec}' (use e.g. happy@1.5)") from None
+        if not (math.isfinite(part_level) and part_level >= 0):
+            raise InputError(f"level must be >= 0 in emotion '{spec}'")
+        parts.append((name, part_level))
+    return parts
+
+
+def mixture_injection(spec: str, level: float) -> np.ndarray:
+    """Sum of the parts' injections (eq. 23 per part; LES is linear) -> [17, 2]."""
+    return sum(injection(name, part_level) for name, part_level in parse_mixture(spec, level))
+
+
 _AU_KEY = re.compile(r"^\s*(\d+)\s*([LRlr]?)\s*$")
 
 
@@ -96,14 +120,14 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
 
     source_aus: [17, 2] the portrait's own reading. With an emotion, the portrait is first
     relaxed to neutral (its own AUs removed, up to RELAX_FRACTION), then the emotion is injected
-    (eq. 24: u' = u + u_inj); with emotion=None it keeps its own expression. Per-AU edits are
-    added last.
+    (eq. 24: u' = u + u_inj); with emotion=None it keeps its own expression. `emotion` may be a
+    mixture such as "happy@1.5+surprised@1" (the injections add). Per-AU edits are added last.
     """
     if emotion is None:
         base = source_aus
     else:
         fraction = np.array([RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
         most = np.array([RELAX_MAX[au] for au in AU_IDS], np.float32)[:, None]
-        base = source_aus - np.minimum(source_aus * fraction, most) + injection(emotion, level)
+        base = source_aus - np.minimum(source_aus * fraction, most) + mixture_injection(emotion, level)
     target = base + parse_au_edits(aus)
     return np.clip(target, -AU_LIMIT, AU_LIMIT)

@@ -47,23 +47,30 @@ def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
 def parse_timeline(text: str, default_level: float = 2.0) -> list[EmotionKey]:
     """"0:neutral 1.5:happy@2 4:sad@1.5" (spaces or commas between keys) -> sorted keys.
 
-    Each key is TIME_S:EMOTION[@LEVEL]; the level defaults to `default_level` (0 for neutral).
+    Each key is TIME_S:EMOTION[@LEVEL] or TIME_S:a mixture such as happy@1.5+surprised@1; the
+    level defaults to `default_level` (0 for neutral).
     Raises InputError naming the bad key."""
+    from .les import parse_mixture
+
     keys = []
     for token in text.replace(",", " ").split():
         when, sep, spec = token.partition(":")
-        name, _, level_text = spec.partition("@")
-        name = name.strip().lower()
         try:
             time_s = float(when)
-            level = float(level_text) if level_text else (0.0 if name == "neutral" else default_level)
         except ValueError:
             raise InputError(f"bad emotion key '{token}': use TIME:EMOTION[@LEVEL], e.g. 1.5:happy@2") from None
-        if not sep or name not in EMOTIONS:
-            raise InputError(f"bad emotion key '{token}': the emotion must be one of {', '.join(EMOTIONS)}")
-        if not (np.isfinite(time_s) and time_s >= 0 and np.isfinite(level) and level >= 0):
-            raise InputError(f"bad emotion key '{token}': time and level must be >= 0")
-        keys.append(EmotionKey(time_s, name, level))
+        if not sep or not (np.isfinite(time_s) and time_s >= 0):
+            raise InputError(f"bad emotion key '{token}': use TIME:EMOTION[@LEVEL] with TIME >= 0 s")
+        try:
+            parts = parse_mixture(spec, default_level)
+        except InputError as exc:
+            raise InputError(f"bad emotion key '{token}': {exc}") from None
+        if len(parts) == 1:
+            name, level = parts[0]
+            level = level if "@" in spec or name != "neutral" else 0.0
+            keys.append(EmotionKey(time_s, name, level))
+        else:
+            keys.append(EmotionKey(time_s, "+".join(f"{n}@{lv:g}" for n, lv in parts), default_level))
     if not keys:
         raise InputError("an emotion timeline needs at least one TIME:EMOTION[@LEVEL] key")
     return sorted(keys, key=lambda k: k.time_s)
