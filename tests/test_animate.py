@@ -177,7 +177,7 @@ def test_emotion_timeline_switches_on_its_key(tmp_path, portrait):
 
 def test_timeline_cli_errors(tmp_path, portrait, run_cli):
     status, _, err = run_cli("say", portrait, "hi", "-o", tmp_path / "o.mp4", "--emotion", "0:neutral 1:hapy@2")
-    assert status == 2 and "hapy" in err and "must be one of" in err
+    assert status == 2 and "hapy" in err and "choose one of" in err
     status, _, err = run_cli("say", portrait, "hi", "-o", tmp_path / "o.mp4", "--emotion", "0:happy", "--level", "2")
     assert status == 2 and "timeline" in err
     assert not (tmp_path / "o.mp4").exists()

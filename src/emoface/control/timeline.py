@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..vocab import EMOTIONS
 
 DEFAULT_TRANSITION_S = 0.35
 
