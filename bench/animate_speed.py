@@ -32,15 +32,17 @@ def median_time(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def make_clip(media: Path, path: Path) -> None:
-    from emoface.animate import save_wav
-    from emoface.io.audio import load_audio
+def make_clip(media: Path, path: Path, seconds: float = 10.0) -> float:
+    """Write the benchmark's speech clip (the LibriSpeech sentence, then the HDTF radio address,
+    cut to `seconds`) as a 16 kHz wav; returns its length in seconds."""
+    from emoface.io.audio import load_audio, save_wav
     from emoface.types import Audio
 
     a = load_audio(media / "audio" / "en_librispeech_1995-1837-0001.wav")
     b = load_audio(media / "audio" / "en_hdtf_radio_address_8s.wav")
-    x = np.concatenate([a.samples, b.samples])[: 10 * 16000]
+    x = np.concatenate([a.samples, b.samples])[: int(seconds * 16000)]
     save_wav(path, Audio(x, 16000))
+    return len(x) / 16000
 
 
 def main(argv=None) -> int:

@@ -72,9 +72,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
-    from emoface.animate import animate
+    from emoface.evaluate.talking import animate_first_frame
     from emoface.io.audio import load_audio
-    from emoface.io.images import save_image
     from emoface.io.video import read_video, video_info
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -86,11 +85,9 @@ def main(argv=None) -> int:
     for video in videos:
         info = video_info(video)
         real_frames = list(read_video(video))
+        ours_path = args.out / f"{video.stem}_emoface.mp4"
         with tempfile.TemporaryDirectory() as tmp:
-            portrait = Path(tmp) / "first_frame.png"
-            save_image(portrait, real_frames[0])
-            ours_path = args.out / f"{video.stem}_emoface.mp4"
-            anim = animate(portrait, video, ours_path, fps=info.fps, size=max(info.size_wh), seed=args.seed)
+            anim = animate_first_frame(video, Path(tmp) / "first_frame.png", ours_path, args.seed)
         real = mouth_curve(real_frames)
         ours = mouth_curve(read_video(ours_path))
         loud = loudness_curve(load_audio(video), len(real), info.fps)

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import wave
 
 import av
 import numpy as np
 import pytest
+
+from emoface.io.audio import save_wav
+from emoface.types import Audio
 
 HAS_ESPEAK = importlib.util.find_spec("espeakng_loader") is not None
 HAS_DLIB = importlib.util.find_spec("dlib") is not None
@@ -91,12 +93,6 @@ def test_curves_describe_every_frame(spoken):
     assert np.allclose(curves["head_pose_deg"], 0.0)    # --still
 
 
-def save_wav(path, samples, rate):
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(1), f.setsampwidth(2), f.setframerate(rate)
-        f.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-
-
 def test_forced_alignment_finds_the_tts_phoneme_times(tmp_path):
     """pocketsphinx aligning a given transcript to espeak speech: phone starts within ~40 ms of
     the truth. (Whisper tiny.en mishears espeak's robotic voice, so the transcript is given.)"""
@@ -106,7 +102,7 @@ def test_forced_alignment_finds_the_tts_phoneme_times(tmp_path):
 
     text = "The quick brown fox jumps over the lazy dog."
     audio, truth = synthesize(text)
-    save_wav(tmp_path / "s.wav", audio.samples, audio.sample_rate)
+    save_wav(tmp_path / "s.wav", audio)
     found = phoneme_track(load_audio(tmp_path / "s.wav"), transcript=text)
     assert found.method == "forced-alignment"
     speech = [(p, s) for p, s in zip(found.phones, found.start_s) if p != "SIL"]
@@ -123,7 +119,7 @@ def test_forced_alignment_finds_the_tts_phoneme_times(tmp_path):
 def test_silent_audio_gives_an_idle_closed_mouth(tmp_path, portrait):
     from emoface.animate import animate
 
-    save_wav(tmp_path / "quiet.wav", np.zeros(16000 * 2), 16000)
+    save_wav(tmp_path / "quiet.wav", Audio(np.zeros(16000 * 2, np.float32), 16000))
     anim = animate(portrait, tmp_path / "quiet.wav", tmp_path / "idle.mp4", size=256)
     assert anim.method == "silence" and len(anim.performance) == 50
     assert np.abs(anim.performance.mouth).max() == 0.0

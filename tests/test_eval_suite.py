@@ -15,7 +15,7 @@ def tiny_media(media_dir, tmp_path_factory):
 
     import cv2
 
-    from emoface.animate import save_wav
+    from emoface.io.audio import save_wav
     from emoface.io.audio import load_audio
     from emoface.io.video import VideoWriter, read_video
     from emoface.types import Audio

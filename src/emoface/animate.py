@@ -14,7 +14,6 @@ import queue
 import tempfile
 import threading
 import time
-import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,8 +180,15 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
             size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0,
             still: bool = False, export_curves=None, progress: bool = False, timeline=None,
             transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
-    """See `emoface.animate`. timeline: optional [EmotionKey] (emotion changing over time;
-    replaces emotion/level), transition_s: how long each change takes."""
+    """Portrait + speech -> talking-head mp4 at `output`; returns the `Animation`.
+
+    portrait: image path or RGB uint8 [H, W, 3]; audio: path to speech (any format `load_audio`
+    reads, or a video's sound). emotion/level/aus as for `emoface.express` (emotion may be a
+    mixture); timeline: optional [EmotionKey] (emotion changing over time; replaces
+    emotion/level), transition_s: how long each change takes. transcript: what is said (else
+    Whisper tiny.en); language: "en", or any other code for the phone loop. fps; size: long side
+    px; seed: head motion, blinks and gaze; pose_scale: head motion amplitude; still: no head
+    motion or gaze; export_curves: optional JSON path for per-frame curves; progress: tqdm bar."""
     from .drive.speech import phoneme_track
     from .io.audio import is_silent, load_audio
     from .io.images import check_output_path
@@ -210,24 +216,17 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves)
 
 
-def save_wav(path: Path, audio: Audio) -> None:
-    """Write mono float audio as 16-bit PCM wav (for muxing synthesised speech)."""
-    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).astype("<i2")
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(int(audio.sample_rate))
-        f.writeframes(pcm.tobytes())
-
-
 def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,
         emotion: str | None = None, level: float = 0.0, aus=None, fps: float = DEFAULT_FPS,
         size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0, still: bool = False,
         export_curves=None, progress: bool = False, timeline=None,
         transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
-    """See `emoface.say`. timeline: optional [EmotionKey], or a callable PhonemeTrack ->
-    [EmotionKey] to key emotions to the synthesised words (the demo does)."""
+    """Portrait + text -> talking-head mp4 spoken by espeak-ng (`voice`, `rate_wpm`), lips on
+    espeak's exact phoneme times; returns the `Animation`. Other arguments as for `animate`,
+    except that `timeline` may also be a callable PhonemeTrack -> [EmotionKey], to key emotions
+    to the synthesised words (the demo does)."""
     from .drive.tts import synthesize
+    from .io.audio import save_wav
     from .io.images import check_output_path
 
     options = _check_options(emotion, level, aus, fps, seed, pose_scale)

@@ -118,20 +118,29 @@ def _mean(values) -> float | None:
 
 # --- real speakers -------------------------------------------------------------------------
 
-def run_real_speakers(media: Media, config: SuiteConfig, step: Step, work: Path, videos_dir: Path) -> dict:
-    """For each talking video: animate its first frame with its own sound, compare to the video."""
+def animate_first_frame(video: Path, portrait: Path, out: Path, seed: int = 0):
+    """The real-speaker test: save a talking video's first frame to `portrait` and animate it
+    with the video's own sound, at the video's frame rate and size, into `out` -> Animation."""
     from ..animate import animate
     from ..io.images import save_image
     from ..io.video import read_video, video_info
+
+    info = video_info(video)
+    save_image(portrait, next(iter(read_video(video))))
+    return animate(portrait, video, out, fps=info.fps, size=max(info.size_wh), seed=seed)
+
+
+def run_real_speakers(media: Media, config: SuiteConfig, step: Step, work: Path, videos_dir: Path) -> dict:
+    """For each talking video: animate its first frame with its own sound, compare to the video."""
+    from ..io.video import video_info
     from .video import evaluate_video
 
     results = {}
     for video in media.talking:
         info = video_info(video)
         portrait = work / f"{video.stem}_first_frame.png"
-        save_image(portrait, next(iter(read_video(video))))
         out = videos_dir / f"{video.stem}_emoface.mp4"
-        anim = animate(portrait, video, out, fps=info.fps, size=max(info.size_wh), seed=0)
+        anim = animate_first_frame(video, portrait, out)
         ev = evaluate_video(out, reference=video, portrait=portrait, quality_stride=2,
                             cpbd_stride=2, identity_samples=8)
         data = ev.to_json()

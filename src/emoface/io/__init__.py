@@ -2,7 +2,7 @@
 
 Writers are atomic (`atomic_output`): a failed or interrupted run leaves no half-written file.
 """
-from .audio import MAX_AUDIO_S, extract_audio, is_silent, load_audio, rms_dbfs
+from .audio import MAX_AUDIO_S, extract_audio, is_silent, load_audio, rms_dbfs, save_wav
 from .images import (
     IMAGE_FORMATS,
     MAX_PIXELS,
@@ -17,6 +17,6 @@ from .video import VIDEO_FORMATS, X264_PRESETS, VideoInfo, VideoWriter, read_vid
 __all__ = [
     "IMAGE_FORMATS", "MAX_PIXELS", "atomic_output", "check_output_path", "image_format",
     "load_image", "save_image",
-    "MAX_AUDIO_S", "extract_audio", "is_silent", "load_audio", "rms_dbfs",
+    "MAX_AUDIO_S", "extract_audio", "is_silent", "load_audio", "rms_dbfs", "save_wav",
     "VIDEO_FORMATS", "X264_PRESETS", "VideoInfo", "VideoWriter", "read_video", "video_info",
 ]

@@ -11,6 +11,7 @@ decoded sample (a stream's start offset and gaps are ignored).
 from __future__ import annotations
 
 import os
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,17 @@ def rms_dbfs(audio: Audio) -> float:
 def is_silent(audio: Audio, threshold_dbfs: float = -50.0) -> bool:
     """True when the clip's RMS level over its whole length is below `threshold_dbfs` (dBFS)."""
     return rms_dbfs(audio) < threshold_dbfs
+
+
+def save_wav(path: str | os.PathLike, audio: Audio) -> None:
+    """Write mono float audio (`Audio.samples` in [-1, 1]) as a 16-bit PCM wav at its own rate
+    (e.g. synthesised speech to mux into a video, or test and benchmark clips)."""
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(int(audio.sample_rate))
+        f.writeframes(pcm.tobytes())
 
 
 def open_media(path: Path, what: str = "read") -> av.container.InputContainer:
