@@ -51,15 +51,15 @@ def video_options(size_type) -> argparse.ArgumentParser:
 def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     """Add animate and say to the subcommand parser (demo is shared with the image demo)."""
     video = video_options(size_type)
+
     def emotion_or_timeline(text: str):
         if ":" not in text:
             return emotion_type(text)
         from .control.timeline import parse_timeline
-        from .errors import InputError as _InputError
 
         try:
             return parse_timeline(text)
-        except _InputError as exc:
+        except InputError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     emotion = argparse.ArgumentParser(add_help=False)
