@@ -28,6 +28,9 @@ RELAX_FRACTION: dict[int, float] = {au: (1.0 if au in CALIBRATED_AUS else 0.0) f
     1: 0.5, 4: 0.5, 45: 0.0}
 RELAX_MAX: dict[int, float] = {au: AU_MAX for au in AU_IDS} | {1: 2.0, 4: 2.0}
 
+# EmoHead hyperplane refinement (control.hyperplanes) of single-emotion targets.
+REFINE_DEFAULT = False
+
 # Final intensities are kept within this band so extrapolated levels stay a face.
 AU_LIMIT = 1.6 * AU_MAX
 
@@ -115,13 +118,16 @@ def parse_au_edits(aus) -> np.ndarray:
     return bias
 
 
-def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=None) -> np.ndarray:
+def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=None,
+               refine: bool = REFINE_DEFAULT) -> np.ndarray:
     """The AU intensities the output should show -> [17, 2].
 
     source_aus: [17, 2] the portrait's own reading. With an emotion, the portrait is first
     relaxed to neutral (its own AUs removed, up to RELAX_FRACTION), then the emotion is injected
     (eq. 24: u' = u + u_inj); with emotion=None it keeps its own expression. `emotion` may be a
-    mixture such as "happy@1.5+surprised@1" (the injections add). Per-AU edits are added last.
+    mixture such as "happy@1.5+surprised@1" (the injections add). With `refine`, a single
+    emotion's expression is then refined along its EmoHead hyperplane (`control.hyperplanes`).
+    Per-AU edits are added last.
     """
     if emotion is None:
         base = source_aus
@@ -129,5 +135,10 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
         fraction = np.array([RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
         most = np.array([RELAX_MAX[au] for au in AU_IDS], np.float32)[:, None]
         base = source_aus - np.minimum(source_aus * fraction, most) + mixture_injection(emotion, level)
+        parts = parse_mixture(emotion, level)
+        if refine and len(parts) == 1:
+            from .hyperplanes import refine as refine_along_hyperplane
+
+            base = refine_along_hyperplane(base, *parts[0])
     target = base + parse_au_edits(aus)
     return np.clip(target, -AU_LIMIT, AU_LIMIT)

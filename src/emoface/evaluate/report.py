@@ -67,19 +67,20 @@ def _express(sec: dict, folder: Path) -> list[str]:
 
 
 def _au_edits(sec: dict) -> list[str]:
-    out = [f"Each AU edited by +/-{sec['delta']:g} from the portrait as it is; the change of that "
-           f"AU's reading (0-5 scale) from the unedited render, mean over portraits; 'moved' counts "
-           f"portraits where it moved the requested way by > 0.1 (for -, only portraits showing the "
-           f"AU, reading >= 0.5). Reader: {sec['reader']}.", ""]
+    out = [f"Each AU edited by +{sec['delta']:g} from the portrait as it is, and by -{sec['delta']:g} "
+           f"from the portrait showing it (the emotion whose level-3 prototype has the AU most, "
+           f"column 'base of -'); the change of that AU's reading (0-5 scale) from the unedited "
+           f"render, mean over portraits; 'moved' counts portraits where it moved the requested "
+           f"way by > 0.1. Reader: {sec['reader']}.", ""]
     rows = []
     for au, r in sec["summary"].items():
         plus, minus = r["plus"], r["minus"]
         cross = plus.get("crosstalk") or {}
         rows.append([f"AU{au}", r["name"], plus["own_change"], f"{plus['moved']}/{plus['of']}",
-                     minus["own_change"], f"{minus['moved']}/{minus['of']}",
+                     minus["own_change"], f"{minus['moved']}/{minus['of']}", r.get("minus_base", "-"),
                      f"AU{cross['au']} {cross['change']:+.2f}" if cross else "-"])
     out += table(["AU", "name", f"+{sec['delta']:g}: change", "moved", f"-{sec['delta']:g}: change",
-                  "moved", "largest other change (+)"], rows)
+                  "moved", "base of -", "largest other change (+)"], rows)
     return out + ["![AU edits](au_edits.png)", ""]
 
 

@@ -127,28 +127,45 @@ def summarize_express(per_portrait: dict, config: SuiteConfig) -> dict:
     return summary
 
 
+def carrier_emotion(au: int) -> str | None:
+    """The emotion whose level-3 prototype shows `au` most (the base of the -delta edit)."""
+    from ..control.prototypes import LEVEL3
+
+    shows = {emotion: aus.get(au, 0.0) for emotion, aus in LEVEL3.items()}
+    best = max(shows, key=shows.get)
+    return best if shows[best] > 0 else None
+
+
 def run_au_edits(portraits: list, config: SuiteConfig, step: Step) -> dict:
-    """Each AU edited by +-au_delta from the portrait as it is; change of the re-read AUs."""
+    """Each AU edited by +au_delta from the portrait as it is, and by -au_delta from the
+    portrait showing the AU (its carrier emotion at level 3, like LES Fig. 8's edits of an
+    emotional face, so that there is something to remove); change of the re-read AUs."""
     from ..analyze.geometry_aus import read_aus_geometry
     from ..analyze.landmarker import analyze_image
     from ..errors import NoFaceError
     from ..pipeline import render_expression
     from ..vocab import AU_INDEX
 
+    def reading(emotion, level, edits=None):
+        return read_aus_geometry(analyze_image(render_expression(prepared, emotion, level, edits)))
+
     changes = {}
     for path, prepared in portraits:
         if isinstance(prepared, str):
             continue
-        base = read_aus_geometry(analyze_image(render_expression(prepared, None, 0.0)))
+        base = reading(None, 0.0)
         step("AU edits")
         per_au = {}
         for au in config.aus:
-            entry = {"source_reading": float(prepared.source_aus[AU_INDEX[au]].mean())}
+            carrier = carrier_emotion(au)
+            entry = {"source_reading": float(prepared.source_aus[AU_INDEX[au]].mean()),
+                     "minus_base": f"{carrier}@3" if carrier else "portrait"}
             for sign, name in ((1, "plus"), (-1, "minus")):
+                emotion, level = (carrier, 3.0) if sign < 0 and carrier else (None, 0.0)
                 try:
-                    read = read_aus_geometry(analyze_image(render_expression(
-                        prepared, None, 0.0, {au: sign * config.au_delta})))
-                    entry[name] = (read - base).astype(float).tolist()  # [17] change per AU
+                    start = base if emotion is None else reading(emotion, level)
+                    entry[name] = (reading(emotion, level, {au: sign * config.au_delta})
+                                   - start).astype(float).tolist()  # [17] change per AU
                 except NoFaceError:
                     entry[name] = None
                 step("AU edits")
@@ -165,15 +182,13 @@ def summarize_au_edits(changes: dict, config: SuiteConfig) -> dict:
     out = {}
     for au in config.aus:
         k = AU_IDS.index(au)
-        row = {"name": AU_NAMES[au]}
+        carrier = carrier_emotion(au)
+        row = {"name": AU_NAMES[au], "minus_base": f"{carrier}@3" if carrier else "portrait"}
         for name, sign in (("plus", 1), ("minus", -1)):
             vecs, applicable = [], 0
             for per_au in changes.values():
                 entry = per_au.get(str(au))
                 if not entry or entry.get(name) is None:
-                    continue
-                # removing an AU the portrait does not show cannot move it: not counted
-                if sign < 0 and entry["source_reading"] < 0.5:
                     continue
                 vecs.append(np.asarray(entry[name]))
                 applicable += 1
