@@ -49,7 +49,9 @@ LEVEL3: dict[str, dict[int, float]] = {
     # (FACS AU41/43) are carried by AU45, the LES set's lid-closure unit, at grade B.
     "sad": {1: 5.0, 4: 4.0, 15: 5.0, 17: 3.0, 6: 2.0, 45: 2.0},
     # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5] (AU26 parts the lips)
-    "surprised": {1: 4.0, 2: 4.5, 5: 2.0, 26: 4.0},
+    # AU5 at D, not EMFACS's B: MEAD's strong surprise (W011, level 3) reads eyeWide at ~3.8
+    # units on MediaPipe's scale, where B on the rig reads < 1.
+    "surprised": {1: 4.0, 2: 4.5, 5: 4.0, 26: 4.0},
 }
 
 # AUs that join only from this level on (intense displays) [DTM14].
