@@ -76,9 +76,7 @@ AU_MOVES: dict[int, tuple[Move, ...]] = {
          Move(CORNERS, (-0.2, 0.0, 0.0), 0.5, "all", True)),
     25: (Move(LOWER_LIP, (0.0, -0.55, 0.0), 0.6, "jaw"),
          Move(UPPER_LIP, (0.0, 0.08, 0.0), 0.5, "upper_lip")),
-    # jaw rotation (see JAW_*); the relaxed lips of a dropped jaw draw the corners in and
-    # down, so the opening is an upright oval rather than a slot
-    26: (Move(CORNERS, (-0.3, -0.15, 0.0), 0.7, "all", True),),
+    26: (),   # jaw rotation, see JAW_*
     45: (),   # blink is person-specific (lid to lid), see deform.blink_displacement
 }
 
@@ -158,7 +156,7 @@ def rig_basis() -> RigBasis:
     for k, au_id in enumerate(AU_IDS):
         field = _field(AU_MOVES[au_id], verts)
         if au_id == 26:
-            field = field + jaw_rotation_field(verts, JAW_ANGLE_AU26)
+            field = jaw_rotation_field(verts, JAW_ANGLE_AU26)
         field = field / 5.0
         au[k, 0], au[k, 1] = field * left, field * (1.0 - left)
     mouth = np.zeros((len(MOUTH_CONTROLS), len(verts), 3), np.float32)
