@@ -63,8 +63,8 @@ def fake_core(monkeypatch):
         out[..., (EMOTIONS.index(emotion) if emotion else 0) % 3] += int(20 * level)
         return np.clip(out, 0, 255).astype(np.uint8)
 
-    def express(image, emotion="neutral", level=0.0, aus=None, size=None):
-        calls.express.append((emotion, level, aus, size))
+    def express(image, emotion="neutral", level=0.0, aus=None, size=None, refine=False):
+        calls.express.append((emotion, level, aus, size) + (("refine",) if refine else ()))
         return render_expression(prepare(image, size), emotion, level, aus)
 
     fake = types.ModuleType("emoface.pipeline")
@@ -205,6 +205,8 @@ def test_express_passes_emotion_level_aus_and_size(run_cli, tmp_path, fake_core,
     assert fake_core.express == [("surprised", 2.5, {12: 2.5, 4: -1.5, "12L": 1.0}, 200)]
     assert load_image(out).shape == (200, 200, 3)
     assert only_files(tmp_path) == ["astronaut.png", "o.jpg"]
+    assert run_cli("express", astronaut_png, "-o", tmp_path / "r.png", "--emotion", "sad", "--refine")[0] == 0
+    assert fake_core.express[-1] == ("sad", 2.0, None, None, "refine")
 
 
 def test_express_defaults(run_cli, tmp_path, fake_core, astronaut_png):

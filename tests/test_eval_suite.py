@@ -45,16 +45,22 @@ def test_quick_suite_writes_the_report(run_cli, tiny_media, tmp_path):
                  "au_edits.png", "mouth_talk_2s.png", "videos/talk_2s_emoface.mp4"):
         assert (out / name).is_file(), name
     data = json.loads((out / "report.json").read_text())
-    assert data["reenact"]["status"] == "not built yet"
-    assert data["edit"]["status"] == "not built yet"
-    assert data["fid"]["status"] == "not built yet"
+    assert data["reenact"]["status"] == "ok", data["reenact"]          # issue 4's command exists
+    assert data["edit"]["status"] == "ok", data["edit"]                # issue 5's command exists
+    from emoface.evaluate.fid import fid_unavailable_reason
+
+    if fid_unavailable_reason() is None:                               # the optional torch extra
+        assert data["fid"]["status"] == "ok" and data["fid"]["fid"] > 0, data["fid"]
+        assert data["fid"]["per_video"]["talk_2s.mp4"]["real_frames"] == 50
+    else:
+        assert data["fid"]["status"] == "skipped" and ".[torch]" in data["fid"]["note"]
     assert data["talking"]["status"] == "skipped"                      # no audio/ folder
     for name in ("express", "au_edits", "real_speakers", "real_clips"):
         assert data[name]["status"] == "ok", (name, data[name])
     run = data["real_speakers"]["runs"]["talk_2s.mp4"]["metrics"]
     assert run["face_fraction"] > 0.9 and run["mouth_r"] is not None
     report = (out / "report.md").read_text()
-    assert "not built yet" in report and "![mouth talk_2s.mp4](mouth_talk_2s.png)" in report
+    assert "not built yet" not in report and "![mouth talk_2s.mp4](mouth_talk_2s.png)" in report
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]  # staging removed
 
 

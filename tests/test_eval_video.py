@@ -95,7 +95,7 @@ def test_identity_same_person_closer_than_another(videos, media_dir):
 def test_cli_eval_video_writes_json(run_cli, videos):
     out = videos["tmp"] / "late.json"
     status, stdout, err = run_cli("eval", "video", videos["late"], "--reference", videos["ref"],
-                                  "--json", out, "--max-lag", "5")
+                                  "--json", out, "--max-lag", "5", "--fid-stride", "0")  # FID: test_fid.py
     assert status == 0, err
     assert "mouth_lag_frames" in stdout
     data = json.loads(out.read_text())

@@ -11,10 +11,11 @@ from .errors import EmofaceError, InputError, NoFaceError
 from .vocab import AU_IDS, EMOTIONS
 
 __version__ = "0.1.0"
-__all__ = ["express", "analyze_face", "EmofaceError", "InputError", "NoFaceError", "AU_IDS", "EMOTIONS"]
+__all__ = ["express", "analyze_face", "reenact", "EmofaceError", "InputError", "NoFaceError", "AU_IDS", "EMOTIONS"]
 
 
-def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None, size=None):
+def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None, size=None,
+            refine: bool = False):
     """Re-render a portrait with an emotion, level and single-AU edits.
 
     image:   RGB uint8 [H, W, 3] array, or a path to an image file.
@@ -24,11 +25,13 @@ def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None
     aus:     optional {AU: delta} edits on the 0-5 scale; keys are ints (both sides) or strings
              such as "12L" / "12R" (subject's left / right).
     size:    optional long-side size in px of the output (default: the source resolution).
+    refine:  EmoHead hyperplane refinement of a single emotion (`control.hyperplanes`); off by
+             default because bench/refine_ab.py measured no gain with the independent judge.
     Returns RGB uint8 [H', W', 3].
     """
     from .pipeline import express as _express
 
-    return _express(image, emotion=emotion, level=level, aus=aus, size=size)
+    return _express(image, emotion=emotion, level=level, aus=aus, size=size, refine=refine)
 
 
 def analyze_face(image):
@@ -39,3 +42,18 @@ def analyze_face(image):
     from .io.images import load_image
 
     return analyze_image(load_image(image))
+
+
+def reenact(portrait, expression_from, output, **options):
+    """Drive a portrait from other videos -> mp4 at `output`; returns `reenactment.Reenactment`.
+
+    portrait: image path or RGB uint8 [H, W, 3]; expression_from: video whose expression (the
+    changes from that person's calmest frames) the portrait takes. Options (keywords):
+    pose_from / mouth_from (videos; default the expression video), audio (speech for the lips
+    instead of mouth_from; sets the sound and length), emotion/level/aus (LES edits on top), fps,
+    size, pose_scale, still, export_curves, progress: see `emoface.reenactment.reenact`.
+    (The implementation lives in `emoface.reenactment`, so this name stays a function.)
+    """
+    from .reenactment import reenact as _reenact
+
+    return _reenact(portrait, expression_from, output, **options)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .control.auto import AUTO, auto_timeline
 from .control.les import target_aus
 from .control.timeline import DEFAULT_TRANSITION_S, timeline_aus
 from .drive.coarticulation import mouth_track
@@ -58,13 +59,15 @@ class Animation:
     """What `animate`/`say` produced: the output file, the performance, and how it was made.
 
     method: how the phoneme timing was found ("tts", "forced-alignment", "phone-loop",
-    "energy", "silence"); stage_seconds: wall time per stage."""
+    "energy", "silence"); stage_seconds: wall time per stage; emotion_choices: what
+    emotion="auto" chose per sentence and why."""
 
     output: Path
     performance: Performance
     phonemes: PhonemeTrack
     method: str
     stage_seconds: dict
+    emotion_choices: tuple = ()  # with emotion="auto": control.auto.SentenceChoice per sentence
 
 
 def frame_count(duration_s: float, fps: float) -> int:
@@ -76,18 +79,20 @@ def silent_track(duration_s: float) -> PhonemeTrack:
     return PhonemeTrack((SILENCE,), np.zeros(1), np.array([duration_s]), np.array([-1], np.int8), "silence")
 
 
-def talking_target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus) -> np.ndarray:
+def talking_target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus,
+                       refine: bool = False) -> np.ndarray:
     """[17, 2] the expression to talk with. The portrait's own mouth opening (AU25, AU26) is
     speech frozen mid-word, not expression, so it is always closed first and the speech opens
     it again; with an emotion, LES relaxes and re-injects the rest as usual."""
     closed = source_aus.copy()
     closed[[K25, K26]] = 0.0
-    return target_aus(closed, emotion, level, aus)
+    return target_aus(closed, emotion, level, aus, refine=refine)
 
 
 def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, fps: float,
                      emotion: str | None, level: float, aus, seed: int, pose_scale: float,
-                     still: bool, timeline=None, transition_s: float = DEFAULT_TRANSITION_S) -> Performance:
+                     still: bool, timeline=None, transition_s: float = DEFAULT_TRANSITION_S,
+                     refine: bool = False) -> Performance:
     """Everything that moves, per frame, for this portrait and speech.
 
     timeline: optional sequence of `control.timeline.EmotionKey`; it replaces emotion/level."""
@@ -97,10 +102,10 @@ def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, 
     mouth = mouth_track(phonemes, n, fps, level_at)
     if timeline:
         emotion_aus = timeline_aus(list(timeline), n, fps,
-                                   lambda e, lv: talking_target_aus(prepared.source_aus, e, lv, aus),
+                                   lambda e, lv: talking_target_aus(prepared.source_aus, e, lv, aus, refine),
                                    transition_s)
     else:
-        emotion_aus = talking_target_aus(prepared.source_aus, emotion, level, aus)
+        emotion_aus = talking_target_aus(prepared.source_aus, emotion, level, aus, refine)
     head = (np.zeros((n, 3), np.float32) if still
             else head_motion(phonemes, n, fps, seed, pose_scale, level_at))
     pauses = np.array([s for p, s, e in zip(phonemes.phones, phonemes.start_s, phonemes.end_s)
@@ -149,7 +154,8 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
             raise failure[0]
 
 
-def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves):
+def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves,
+            export_les=None, choices=()):
     with clock.stage("motion"):
         performance = plan_performance(prepared, phonemes, speech, **options)
     with clock.stage("render+encode"):
@@ -158,42 +164,54 @@ def _finish(prepared, phonemes, speech, output, audio_source, clock, options, pr
         from .export.curves import save_curves
 
         with clock.stage("export"):
-            save_curves(export_curves, performance)
+            save_curves(export_curves, performance,
+                        {"emotion_auto": [c.as_dict() for c in choices]} if choices else None)
+    if export_les is not None:
+        from .export.les import les_clip, performance_keys, save_les
+
+        keys = performance_keys(options["emotion"], options["level"], options.get("timeline"))
+        with clock.stage("export"):
+            save_les(export_les, les_clip(performance.aus, performance.fps, keys, options["transition_s"],
+                                          Path(output).stem))
     log.info("wrote %s: %d frames at %g fps (%s); stages %s", output, len(performance),
              performance.fps, phonemes.method,
              ", ".join(f"{k} {v:.2f}s" for k, v in clock.seconds.items()))
-    return Animation(Path(output), performance, phonemes, phonemes.method, dict(clock.seconds))
+    return Animation(Path(output), performance, phonemes, phonemes.method, dict(clock.seconds), tuple(choices))
 
 
-def _check_options(emotion, level, aus, fps, seed, pose_scale):
+def _check_options(emotion, level, aus, fps, seed, pose_scale, refine=False):
     expression_params_check(emotion, level, aus)
     if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
         raise InputError(f"fps must be between 1 and 120, got {fps!r}")
     if not (np.isfinite(pose_scale) and 0.0 <= pose_scale <= 5.0):
         raise InputError(f"pose scale must be between 0 and 5, got {pose_scale!r}")
     return dict(fps=float(fps), emotion=emotion, level=float(level), aus=aus, seed=int(seed),
-                pose_scale=float(pose_scale))
+                pose_scale=float(pose_scale), refine=bool(refine))
 
 
 def animate(portrait, audio, output, *, emotion: str | None = None, level: float = 0.0, aus=None,
             transcript: str | None = None, language: str = "en", fps: float = DEFAULT_FPS,
             size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0,
             still: bool = False, export_curves=None, progress: bool = False, timeline=None,
-            transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
+            transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False) -> Animation:
     """Portrait + speech -> talking-head mp4 at `output`; returns the `Animation`.
 
     portrait: image path or RGB uint8 [H, W, 3]; audio: path to speech (any format `load_audio`
     reads, or a video's sound). emotion/level/aus as for `emoface.express` (emotion may be a
-    mixture); timeline: optional [EmotionKey] (emotion changing over time; replaces
-    emotion/level), transition_s: how long each change takes. transcript: what is said (else
-    Whisper tiny.en); language: "en", or any other code for the phone loop. fps; size: long side
-    px; seed: head motion, blinks and gaze; pose_scale: head motion amplitude; still: no head
-    motion or gaze; export_curves: optional JSON path for per-frame curves; progress: tqdm bar."""
+    mixture, or "auto": chosen per sentence from the words and voice, `control.auto`); timeline:
+    optional [EmotionKey] (emotion changing over time; replaces emotion/level), transition_s: how
+    long each change takes. transcript: what is said (else Whisper tiny.en); language: "en", or
+    any other code for the phone loop. fps; size: long side px; seed: head motion, blinks and
+    gaze; pose_scale: head motion amplitude; still: no head motion or gaze; export_curves:
+    optional JSON path for per-frame curves; export_les: optional CSV path for per-frame LES
+    vectors (`export.les`); refine: EmoHead hyperplane refinement of the emotion
+    (`control.hyperplanes`; off by default, bench/refine_ab.py measured no gain); progress: tqdm bar."""
     from .drive.speech import phoneme_track
     from .io.audio import is_silent, load_audio
     from .io.images import check_output_path
 
-    options = _check_options(emotion, level, aus, fps, seed, pose_scale)
+    auto = emotion == AUTO
+    options = _check_options(None if auto else emotion, level, aus, fps, seed, pose_scale, refine)
     options.update(still=bool(still), timeline=timeline, transition_s=float(transition_s))
     output = check_output_path(output, (audio,) + ((portrait,) if isinstance(portrait, (str, Path)) else ()))
     clock = StageClock()
@@ -213,14 +231,19 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
                     prepared = prepare(portrait, size)
                 phonemes = job.result()
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
-    return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves)
+    choices = ()
+    if auto:
+        with clock.stage("emotion auto"):
+            choices, options["timeline"] = auto_timeline(phonemes, speech, transcript)
+    return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves,
+                   export_les, choices)
 
 
 def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,
         emotion: str | None = None, level: float = 0.0, aus=None, fps: float = DEFAULT_FPS,
         size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0, still: bool = False,
         export_curves=None, progress: bool = False, timeline=None,
-        transition_s: float = DEFAULT_TRANSITION_S) -> Animation:
+        transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False) -> Animation:
     """Portrait + text -> talking-head mp4 spoken by espeak-ng (`voice`, `rate_wpm`), lips on
     espeak's exact phoneme times; returns the `Animation`. Other arguments as for `animate`,
     except that `timeline` may also be a callable PhonemeTrack -> [EmotionKey], to key emotions
@@ -229,7 +252,8 @@ def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 16
     from .io.audio import save_wav
     from .io.images import check_output_path
 
-    options = _check_options(emotion, level, aus, fps, seed, pose_scale)
+    auto = emotion == AUTO
+    options = _check_options(None if auto else emotion, level, aus, fps, seed, pose_scale, refine)
     options["still"] = bool(still)
     output = check_output_path(output, (portrait,) if isinstance(portrait, (str, Path)) else ())
     clock = StageClock()
@@ -238,9 +262,14 @@ def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 16
     options["transition_s"] = float(transition_s)
     if timeline is not None:
         options["timeline"] = timeline(phonemes) if callable(timeline) else list(timeline)
+    choices = ()
+    if auto:
+        with clock.stage("emotion auto"):
+            choices, options["timeline"] = auto_timeline(phonemes, speech, text)
     with clock.stage("analyze portrait"):
         prepared = prepare(portrait, size)
     with tempfile.TemporaryDirectory(prefix="emoface-say-") as tmp:
         wav = Path(tmp) / "speech.wav"
         save_wav(wav, speech)
-        return _finish(prepared, phonemes, speech, output, str(wav), clock, options, progress, export_curves)
+        return _finish(prepared, phonemes, speech, output, str(wav), clock, options, progress, export_curves,
+                       export_les, choices)

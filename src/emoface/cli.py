@@ -1,9 +1,13 @@
 """The `emoface` command line.
 
     emoface express PORTRAIT -o out.png --emotion surprised --level 2.5 [--au 12=+2 ...] [--size N]
+    emoface express PORTRAIT -o out.mp4 --emotion "0:neutral 1:happy@3 2.5:sad@2"   # silent video
     emoface grid PORTRAIT -o sheet.png        # 8 emotions x levels 0-4, labelled
+    emoface les-plot [a.csv b.csv] -o les.png # LES vectors in 2D (none given: the 8 emotions)
     emoface animate PORTRAIT AUDIO -o out.mp4 [--emotion happy --level 2] [--transcript "..."]
     emoface say PORTRAIT "Hello there" -o out.mp4 [--voice en-us]
+    emoface reenact PORTRAIT --expression-from VIDEO [--pose-from VIDEO] [--mouth-from VIDEO | --audio A] -o out.mp4
+    emoface edit VIDEO -o out.mp4 --emotion angry --level 2 [--au 12=+1] [--face-index N]   # keeps the speech
     emoface demo [-o demo.mp4|demo.png]       # no user files: scikit-image's astronaut
 
 Every user error (bad file, no face, unknown emotion, ...) prints one line
@@ -147,16 +151,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emoface {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
+    from .cli_talk import bounded_float, emotion_or_timeline
+
     p = sub.add_parser("express", parents=[common, output, aus], help="render one emotion",
-                       description="Render PORTRAIT with an emotion at a level, plus single-AU edits.")
+                       description="Render PORTRAIT with an emotion at a level, plus single-AU edits; "
+                                   "with an emotion timeline and a video output (.mp4), a silent video "
+                                   "of the portrait changing emotion.")
     p.add_argument("portrait", type=Path, help="portrait image (any format Pillow reads)")
-    p.add_argument("--emotion", type=_emotion_spec, default=None,
+    p.add_argument("--emotion", type=emotion_or_timeline(_emotion_spec), default=None,
                    help=f"one of {', '.join(EMOTIONS)}, or a mixture such as happy@1.5+surprised@1; "
-                        "without it the portrait keeps its own expression and only --au edits apply")
+                        "without it the portrait keeps its own expression and only --au edits apply. "
+                        "With -o out.mp4: a timeline \"0:neutral 1:happy@3 2.5:sad@2\" or a keyframe "
+                        "file (.json, .csv)")
     p.add_argument("--level", type=_level, default=None,
                    help="intensity >= 0: 0 neutral, 1-3 MEAD's levels, above 3 stronger "
                         "(default 2 with --emotion, else 0)")
     p.add_argument("--size", type=_size, metavar="N", help="long side of the output in px (default: the source's)")
+    from .cli_talk import REFINE_HELP
+
+    p.add_argument("--refine", action="store_true", help=REFINE_HELP)
+    p.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35, metavar="S",
+                   help="timeline video: seconds each emotion change takes (default 0.35)")
+    p.add_argument("--duration", type=bounded_float("duration", 0.04, 1800.0), default=None, metavar="S",
+                   help="timeline video: length in s (default: last key + transition + 1.5 s)")
+    p.add_argument("--fps", type=bounded_float("fps", 1.0, 120.0), default=25.0,
+                   help="timeline video: frames per second (default 25)")
+    p.add_argument("--export-curves", type=Path, metavar="JSON",
+                   help="timeline video: also write per-frame blendshapes, AUs and head pose as JSON")
+    p.add_argument("--export-les", type=Path, metavar="CSV",
+                   help="timeline video: also write the 41-dim LES vector per frame as CSV")
     p.set_defaults(run=_cmd_express)
 
     p = sub.add_parser("grid", parents=[common, output, aus], help="contact sheet: emotions x levels",
@@ -175,9 +198,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, common, aus, _emotion_spec, _level, _size)
 
+    from .cli_edit import add_commands as add_edit_commands
+
+    add_edit_commands(sub, common, aus, _emotion_spec, _level, _size)
+
+    from .cli_reenact import add_commands as add_reenact_commands
+
+    add_reenact_commands(sub, common, aus, _emotion_spec, _level, _size)
+
     from .cli_eval import add_commands as add_eval_commands
 
     add_eval_commands(sub, common)
+
+    from .cli_les import add_commands as add_les_commands
+
+    add_les_commands(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="render the built-in demo (no files needed)",
                        description="The built-in demo, from scikit-image's astronaut photo: a video (.mp4) "
@@ -235,6 +270,12 @@ def _save(path: Path, rgb: np.ndarray) -> None:
 def _cmd_express(args: argparse.Namespace) -> None:
     from . import express
 
+    if isinstance(args.emotion, list):
+        _express_timeline(args)
+        return
+    if args.export_curves is not None or args.export_les is not None or args.duration is not None:
+        raise InputError("--duration, --export-curves and --export-les need an emotion timeline and a "
+                         "video output (-o out.mp4 --emotion \"0:neutral 1:happy@2\")")
     if args.emotion is None and args.level is not None:
         raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
@@ -242,7 +283,27 @@ def _cmd_express(args: argparse.Namespace) -> None:
     rgb = _load_portrait(args)
     log.info("expressing %s%s", f"{args.emotion} at level {level:g}" if args.emotion else "the portrait as it is",
              f" with AU edits {aus}" if aus else "")
-    _save(args.output, express(rgb, emotion=args.emotion, level=level, aus=aus, size=args.size))
+    _save(args.output, express(rgb, emotion=args.emotion, level=level, aus=aus, size=args.size,
+                               refine=args.refine))
+
+
+def _express_timeline(args: argparse.Namespace) -> None:
+    """express with a timeline: a silent video of the portrait changing emotion."""
+    from .cli_talk import VIDEO_SUFFIXES, check_exports
+    from .io.images import check_output_path
+    from .timeline_video import timeline_video
+
+    if args.output.suffix.lower() not in VIDEO_SUFFIXES:
+        raise InputError(f"an emotion timeline makes a video: use -o with {', '.join(VIDEO_SUFFIXES)} "
+                         f"(e.g. -o out.mp4), not {args.output.name}")
+    if args.level is not None:
+        raise InputError("--level does not apply to a timeline; give levels as EMOTION@LEVEL")
+    check_output_path(args.output, (args.portrait,))
+    check_exports(args)
+    timeline_video(args.portrait, args.output, args.emotion, aus=au_dict(args.aus), duration_s=args.duration,
+                   fps=args.fps, transition_s=args.transition, size=args.size,
+                   export_curves=args.export_curves, export_les=args.export_les, progress=True,
+                   refine=args.refine)
 
 
 def _cmd_grid(args: argparse.Namespace) -> None:

@@ -1,6 +1,6 @@
 """The measuring commands of the `emoface` command line (see `cli` for the rest).
 
-    emoface eval video OUT.mp4 [--reference REF.mp4 | --portrait P.png] [--emotion E] [--json F]
+    emoface eval video OUT.mp4 [--reference REF.mp4 [--fid-stride N] | --portrait P.png] [--emotion E] [--json F]
     emoface eval suite [--media DIR] -o report/ [--quick]
 
 User errors print one line `emoface: error: ...` and exit with status 2, writing nothing.
@@ -25,6 +25,16 @@ def _lag(text: str) -> int:
     return value
 
 
+def _stride(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the FID stride must be a whole number of frames, not '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the FID stride must be 0 (no FID) or more, not {value}")
+    return value
+
+
 def _default_media() -> Path:
     """$EMOFACE_MEDIA, else ../shared/media from the current folder, else beside the checkout."""
     env = os.environ.get("EMOFACE_MEDIA")
@@ -45,7 +55,8 @@ def add_commands(sub, common) -> None:
     v = inner.add_parser("video", parents=[common], help="metrics of one output video",
                          description="Metrics of OUTPUT: always CPBD sharpness and the share of frames "
                                      "with a face; with --reference, lip sync (mouth_r, "
-                                     "mouth_lag_frames), M/F-LMD, M/F-LVD, PSNR, SSIM; with "
+                                     "mouth_lag_frames), M/F-LMD, M/F-LVD, PSNR, SSIM and, with "
+                                     "the optional torch extra, FID; with "
                                      "--portrait, identity distance; with --emotion, judge accuracy.")
     v.add_argument("output", type=Path, help="the video to measure (mp4, mov, mkv)")
     ref = v.add_mutually_exclusive_group()
@@ -56,6 +67,9 @@ def add_commands(sub, common) -> None:
     v.add_argument("--json", type=Path, metavar="FILE", help="also write every metric and curve as JSON")
     v.add_argument("--max-lag", type=_lag, default=10, metavar="N",
                    help="lags searched for mouth_r, frames each way (default 10)")
+    v.add_argument("--fid-stride", type=_stride, default=1, metavar="N",
+                   help="with --reference: FID over every N-th frame of both videos (default 1; 0 = "
+                        "no FID); needs the optional torch extra, else it is skipped with a note")
     v.set_defaults(run=_cmd_video)
 
     s = inner.add_parser("suite", parents=[common], help="the standard suite -> report folder",
@@ -86,13 +100,16 @@ def _cmd_video(args: argparse.Namespace) -> None:
     _check_json_path(args.json, args.output, args.reference, args.portrait)
     check_inputs(args.output, args.reference, args.portrait, args.emotion)  # fail before the slow part
     result = evaluate_video(args.output, reference=args.reference, portrait=args.portrait,
-                            emotion=args.emotion, max_lag=args.max_lag, progress=True)
+                            emotion=args.emotion, max_lag=args.max_lag, fid_stride=args.fid_stride,
+                            progress=True)
     data = result.to_json()
     for name, value in result.metrics.items():
         if value is None:
             continue
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         print(f"{name:26s} {shown:>10s}   {METRIC_DOC[name]}")
+    for note in result.notes:
+        print(f"note: {note}")
     if args.json is not None:
         with atomic_output(args.json) as tmp:
             tmp.write_text(json.dumps(data, indent=1, allow_nan=False))

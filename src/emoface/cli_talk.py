@@ -12,6 +12,9 @@ from pathlib import Path
 from .errors import InputError
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv")
+REFINE_HELP = ("EmoHead refinement: move a single emotion's expression along its hyperplane normal "
+               "(control/hyperplanes.py; off by default: bench/refine_ab.py measured no judge gain)")
+AUTO = "auto"  # --emotion auto: chosen per sentence (control.auto)
 
 
 def bounded_float(what: str, low: float, high: float):
@@ -45,31 +48,47 @@ def video_options(size_type) -> argparse.ArgumentParser:
     p.add_argument("--still", action="store_true", help="keep the head and gaze fixed (blinks stay)")
     p.add_argument("--export-curves", type=Path, metavar="JSON",
                    help="also write per-frame blendshapes, AUs and head pose as JSON")
+    p.add_argument("--export-les", type=Path, metavar="CSV",
+                   help="also write the 41-dim LES vector (LES-Talker eqs. 2-14) per frame as CSV")
     return p
+
+
+def emotion_or_timeline(emotion_type, allow_auto: bool = False):
+    """An argparse type for --emotion: a name or mixture (via `emotion_type`), an inline
+    timeline "0:neutral 1.5:happy@2" or a keyframe file (.json/.csv) -> [EmotionKey], or (with
+    allow_auto) "auto" -> AUTO."""
+    def parse(text: str):
+        from .control.keyframes import is_keyframe_path, load_keyframes
+        from .control.timeline import parse_timeline
+
+        if allow_auto and text.strip().lower() == AUTO:
+            return AUTO
+        try:
+            if is_keyframe_path(text):
+                return load_keyframes(text.strip())
+            if ":" in text:
+                return parse_timeline(text)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return emotion_type(text)
+
+    return parse
 
 
 def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     """Add animate and say to the subcommand parser (demo is shared with the image demo)."""
     video = video_options(size_type)
-
-    def emotion_or_timeline(text: str):
-        if ":" not in text:
-            return emotion_type(text)
-        from .control.timeline import parse_timeline
-
-        try:
-            return parse_timeline(text)
-        except InputError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
     emotion = argparse.ArgumentParser(add_help=False)
-    emotion.add_argument("--emotion", type=emotion_or_timeline, default=None,
-                         help="emotion while talking (default: the portrait's own expression), or a "
-                              "timeline of TIME:EMOTION[@LEVEL] keys, e.g. \"0:neutral 1.5:happy@2 4:sad@1.5\"")
+    emotion.add_argument("--emotion", type=emotion_or_timeline(emotion_type, allow_auto=True), default=None,
+                         help="emotion while talking (default: the portrait's own expression); a "
+                              "timeline of TIME:EMOTION[@LEVEL] keys, e.g. \"0:neutral 1.5:happy@2 4:sad@1.5\", "
+                              "or a keyframe file (.json, .csv); or 'auto': chosen per sentence from "
+                              "the words and the voice (-v says what and why)")
     emotion.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35,
                          metavar="S", help="seconds each emotion change of a timeline takes (default 0.35)")
     emotion.add_argument("--level", type=level_type, default=None,
                          help="intensity >= 0 (default 2 with --emotion)")
+    emotion.add_argument("--refine", action="store_true", help=REFINE_HELP)
 
     p = sub.add_parser("animate", parents=[common, video, emotion, aus], help="talking video from a portrait and speech",
                        description="Animate PORTRAIT speaking AUDIO (wav, mp3, flac, m4a, ogg, or a video's sound).")
@@ -98,10 +117,11 @@ def _check_video_output(path: Path, *inputs: Path) -> None:
 
 
 def _emotion_level(args) -> tuple[str | None, float]:
-    if isinstance(args.emotion, list):
+    if isinstance(args.emotion, list) or args.emotion == AUTO:
         if args.level is not None:
-            raise InputError("--level does not apply to a timeline; give levels as EMOTION@LEVEL")
-        return None, 0.0
+            what = "--emotion auto (it chooses levels)" if args.emotion == AUTO else "a timeline"
+            raise InputError(f"--level does not apply to {what}; give levels as EMOTION@LEVEL")
+        return (AUTO, 0.0) if args.emotion == AUTO else (None, 0.0)
     if args.emotion is None and args.level is not None:
         raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
@@ -112,23 +132,30 @@ def _common_kwargs(args) -> dict:
     from .cli import au_dict
 
     emotion, level = _emotion_level(args)
-    if args.export_curves is not None:
-        if args.export_curves.suffix.lower() != ".json":
-            raise InputError(f"--export-curves needs a .json path, not {args.export_curves}")
-        _check_json(args.export_curves, args.output)
+    check_exports(args)
     timeline = args.emotion if isinstance(args.emotion, list) else None
     return dict(emotion=emotion, level=level, aus=au_dict(args.aus), fps=args.fps, size=args.size,
                 timeline=timeline, transition_s=args.transition,
                 seed=args.seed, pose_scale=args.pose_scale, still=args.still,
-                export_curves=args.export_curves, progress=True)
+                export_curves=args.export_curves, export_les=args.export_les, progress=True,
+                refine=args.refine)
 
 
-def _check_json(path: Path, video: Path) -> None:
+def check_exports(args) -> None:
+    """--export-curves (.json) and --export-les (.csv): right extension, writable, distinct."""
     from .io.images import check_output_path
 
-    check_output_path(path)
-    if path.resolve() == video.resolve():
-        raise InputError("--export-curves and -o must be different files")
+    seen = [args.output.resolve()]
+    for option, path, suffix in (("--export-curves", args.export_curves, ".json"),
+                                 ("--export-les", args.export_les, ".csv")):
+        if path is None:
+            continue
+        if path.suffix.lower() != suffix:
+            raise InputError(f"{option} needs a {suffix} path, not {path}")
+        check_output_path(path)
+        if path.resolve() in seen:
+            raise InputError(f"{option} must name a file of its own, not {path}")
+        seen.append(path.resolve())
 
 
 def _cmd_animate(args: argparse.Namespace) -> None:

@@ -86,23 +86,24 @@ def render_params(prepared: Prepared, params: RigParams) -> np.ndarray:
 
 
 def expression_params(prepared: Prepared, emotion: str | None = "neutral", level: float = 0.0,
-                      aus=None) -> RigParams:
-    """Emotion spec -> rig parameters: target AUs minus the portrait's own."""
-    target = target_aus(prepared.source_aus, emotion, level, aus)
+                      aus=None, refine: bool = False) -> RigParams:
+    """Emotion spec -> rig parameters: target AUs minus the portrait's own (refine: EmoHead
+    hyperplane refinement, `control.hyperplanes`)."""
+    target = target_aus(prepared.source_aus, emotion, level, aus, refine=refine)
     return RigParams(au_delta=(target - prepared.source_aus).astype(np.float32))
 
 
 def render_expression(prepared: Prepared, emotion: str | None = "neutral", level: float = 0.0,
-                      aus=None) -> np.ndarray:
+                      aus=None, refine: bool = False) -> np.ndarray:
     """One expression of an analysed portrait -> RGB uint8 [H, W, 3]."""
-    return render_params(prepared, expression_params(prepared, emotion, level, aus))
+    return render_params(prepared, expression_params(prepared, emotion, level, aus, refine))
 
 
 def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None,
-            size: int | None = None) -> np.ndarray:
+            size: int | None = None, refine: bool = False) -> np.ndarray:
     """See `emoface.express`."""
     expression_params_check(emotion, level, aus)
-    return render_expression(prepare(image, size), emotion, level, aus)
+    return render_expression(prepare(image, size), emotion, level, aus, refine)
 
 
 def expression_params_check(emotion: str | None, level: float, aus) -> None:

@@ -29,16 +29,18 @@ def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
     """-> [T, 17, 2] float32 target AUs per frame.
 
     target_for: callable (emotion, level) -> [17, 2] absolute target AUs (LES with the
-    portrait's relaxation and AU edits already applied)."""
+    portrait's relaxation and AU edits already applied). Any other per-key array shape S is
+    eased the same way and gives [T, *S] (e.g. per-emotion levels for the LES export)."""
     if not keys:
         raise InputError("an emotion timeline needs at least one key")
     keys = sorted(keys, key=lambda k: k.time_s)
     times = np.arange(n_frames) / fps
-    current = np.broadcast_to(target_for(keys[0].emotion, keys[0].level), (n_frames, 17, 2)).copy()
+    first = np.asarray(target_for(keys[0].emotion, keys[0].level), np.float32)
+    current = np.broadcast_to(first, (n_frames,) + first.shape).copy()
     for key in keys[1:]:
         target = target_for(key.emotion, key.level)
         ramp = np.clip((times - key.time_s) / max(transition_s, 1e-3), 0.0, 1.0)
-        ramp = (0.5 - 0.5 * np.cos(np.pi * ramp))[:, None, None]
+        ramp = (0.5 - 0.5 * np.cos(np.pi * ramp)).reshape((-1,) + (1,) * first.ndim)
         current = current + (target[None] - current) * ramp
     return current.astype(np.float32)
 

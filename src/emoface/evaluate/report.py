@@ -139,9 +139,26 @@ def _edit(sec: dict) -> list[str]:
                   "identity", "frames/s", "error"], rows)
 
 
+def _fid(sec: dict) -> list[str]:
+    real, out_frames = sec["real_frames"], sec["output_frames"]
+    halves = sec.get("real_halves_frames") or [None, None]
+    floor = ("too few frames for a real-vs-real floor" if sec.get("real_halves_fid") is None else
+             f"the real footage against itself (first half vs second half of each video, {halves[0]} "
+             f"vs {halves[1]} frames, so if anything higher than a same-size floor) scores "
+             f"{fmt(sec['real_halves_fid'], 1)}")
+    out = [f"FID of emoface's real-speaker outputs against the real videos' frames: "
+           f"**{fmt(sec['fid'], 1)}** ({real} real vs {out_frames} emoface frames, pooled over speakers). "
+           f"Features: {sec['model']}. 0 = the same feature statistics; with far fewer than 2048 "
+           f"frames FID is biased upward, so compare it only with runs of the same size. Floor: {floor}.",
+           ""]
+    rows = [[name, r["fid"], r["real_frames"], r["output_frames"], r["stride"]]
+            for name, r in sec["per_video"].items()]
+    return out + table(["video", "FID", "real frames", "emoface frames", "every n-th frame"], rows)
+
+
 RENDERERS = {"express": _express, "au_edits": lambda s, f: _au_edits(s), "talking": lambda s, f: _talking(s),
              "real_speakers": lambda s, f: _real_speakers(s), "real_clips": lambda s, f: _real_clips(s),
-             "reenact": lambda s, f: _reenact(s), "edit": lambda s, f: _edit(s)}
+             "reenact": lambda s, f: _reenact(s), "edit": lambda s, f: _edit(s), "fid": lambda s, f: _fid(s)}
 
 
 def draw_plots(results: dict, folder: Path) -> list[str]:

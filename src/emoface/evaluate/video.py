@@ -2,9 +2,11 @@
 
     output ──judge pass──► faces, landmarks, CPBD, (emotion), (identity) per frame
     reference ──judge pass──► the same ──► mouth_r / lag, M-LMD, F-LMD, LVD, PSNR, SSIM
+    output + reference ──Inception (optional `torch` extra)──► FID
     portrait ──dlib embedding──► identity distance
 
-Metric names, units and meaning are listed in `METRIC_DOC`; missing inputs give None.
+Metric names, units and meaning are listed in `METRIC_DOC`; missing inputs give None; a metric
+that could not be measured (FID without its extra, too few frames) is None with a line in `notes`.
 """
 from __future__ import annotations
 
@@ -40,6 +42,9 @@ METRIC_DOC: dict[str, str] = {
     "judge_accuracy": "fraction of judged output frames whose fer top class is --emotion",
     "judge_target_probability": "mean fer probability of --emotion over judged frames",
     "judge_top_class": "the fer class with the highest mean probability over judged frames",
+    "fid": "FID of the output's frames against the reference's (Inception pool3 features; 0 = same "
+           "statistics; biased upward below 2048 frames, compare at equal frame counts)",
+    "fid_frames": "output frames FID used",
 }
 
 
@@ -59,10 +64,11 @@ class VideoEvaluation:
     mouth_reference: np.ndarray | None = None
     emotion_mean: dict | None = None
     inputs: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         """JSON-ready dict (NaN/inf -> None; inf PSNR is also flagged in `notes`)."""
-        notes = []
+        notes = list(self.notes)
         if self.metrics.get("psnr_db") == float("inf"):
             notes.append("psnr_db is infinite: every compared frame equals its reference")
         return {"inputs": self.inputs, "metrics": {k: json_number(v) for k, v in self.metrics.items()},
@@ -184,7 +190,8 @@ def check_inputs(output, reference=None, portrait=None, emotion=None):
 def evaluate_video(output: str | os.PathLike, reference: str | os.PathLike | None = None,
                    portrait=None, emotion: str | None = None, *, max_lag: int = M.DEFAULT_MAX_LAG,
                    identity_samples: int = 16, quality_stride: int = 1, cpbd_stride: int = 1,
-                   judge_max_side: int | None = None, progress: bool = False) -> VideoEvaluation:
+                   judge_max_side: int | None = None, fid_stride: int = 0,
+                   progress: bool = False) -> VideoEvaluation:
     """All metrics of `output` (a video file).
 
     reference: a real talking video of the same speech (same fps) -> mouth_r, mouth_lag_frames,
@@ -197,6 +204,9 @@ def evaluate_video(output: str | os.PathLike, reference: str | os.PathLike | Non
     *_stride:  measure PSNR+SSIM / CPBD on every n-th frame only (speed).
     judge_max_side: run the face judges on copies shrunk to this long side (speed; landmark
                metrics stay in full-size px).
+    fid_stride: with a reference, FID over every n-th frame of both videos (0 = no FID; ~0.1-0.3 s
+               per frame on 2 cores). Without the `torch` extra, or with fewer than
+               `fid.MIN_FRAMES` frames, fid is None and `notes` says why.
     Raises `InputError` for unreadable inputs, mismatched frame rates or an unknown emotion,
     `NoFaceError` when the portrait has no face.
     """
@@ -210,7 +220,7 @@ def evaluate_video(output: str | os.PathLike, reference: str | os.PathLike | Non
     metrics["frames"] = len(out)
     metrics["face_fraction"] = float(out.face_found.mean()) if len(out) else 0.0
     metrics["cpbd"] = M.finite_mean(out.cpbd)
-    mouth_ref = None
+    mouth_ref, notes = None, []
     if reference is not None:
         ref_identity = max(1, ref_info.frame_count // 4) if anchor is None else 0
         ref = judge_video(reference, identity_stride=ref_identity, cpbd_stride=0, max_side=judge_max_side,
@@ -220,6 +230,9 @@ def evaluate_video(output: str | os.PathLike, reference: str | os.PathLike | Non
         lag = metrics["mouth_lag_frames"] or 0
         metrics["psnr_db"], metrics["ssim"], metrics["frames_compared"] = paired_quality(
             output, reference, lag, quality_stride)
+        if fid_stride > 0:
+            metrics["fid"], metrics["fid_frames"], note = reference_fid(output, reference, fid_stride, progress)
+            notes += [note] if note else []
         if anchor is None:
             found = np.isfinite(ref.identity).all(axis=1)
             anchor = ref.identity[found].mean(0) if found.any() else None
@@ -232,4 +245,21 @@ def evaluate_video(output: str | os.PathLike, reference: str | os.PathLike | Non
     inputs = {"output": str(output), "reference": None if reference is None else str(reference),
               "portrait": None if portrait is None or not isinstance(portrait, (str, os.PathLike))
               else str(portrait), "emotion": emotion, "fps": out_info.fps, "max_lag_frames": max_lag}
-    return VideoEvaluation(metrics, M.mouth_curve(out.landmarks), mouth_ref, emotion_mean, inputs)
+    return VideoEvaluation(metrics, M.mouth_curve(out.landmarks), mouth_ref, emotion_mean, inputs,
+                           tuple(notes))
+
+
+def reference_fid(output: os.PathLike, reference: os.PathLike, stride: int = 1,
+                  progress: bool = False) -> tuple[float | None, int | None, str | None]:
+    """(FID of the output's frames vs the reference's, output frames used, None) or, when FID
+    cannot be measured here (the `torch` extra is missing, too few frames), (None, None, why)."""
+    from .fid import fid_unavailable_reason, fid_videos
+
+    reason = fid_unavailable_reason()
+    if reason is not None:
+        return None, None, f"fid skipped: {reason}"
+    try:
+        value, _, n_fake = fid_videos([reference], [output], stride=stride, progress=progress)
+    except InputError as exc:
+        return None, None, f"fid skipped: {exc}"
+    return value, n_fake, None

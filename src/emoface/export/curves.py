@@ -14,6 +14,12 @@ File layout (columnar; arrays are [frames][names]):
      "au_ids": [17], "aus": [T][17] (mean of sides), "aus_left": [T][17], "aus_right": [T][17],
      "head_pose_names": ["pitch", "yaw", "roll"], "head_pose_deg": [T][3],
      "head_pose_convention": "...", "au_scale": "..."}
+
+With `--emotion auto` the document also has "emotion_auto": one entry per sentence with what
+was chosen and why (`control.auto.SentenceChoice.as_dict`): start_s, end_s, key_s (when the
+face starts to change), text, emotion, level, valence, vader_compound, votes (NRC votes per
+emotion), emotion_words (word -> its lexicon emotions), voice (rate_syl_s, f0_median_hz,
+f0_range_st, pitch_rel_st, loudness_rel_db, arousal) and reason (the line `-v` logs).
 """
 from __future__ import annotations
 
@@ -69,8 +75,8 @@ def blendshape_curves(performance: Performance) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def curves_dict(performance: Performance) -> dict:
-    """The JSON document (see the module docstring)."""
+def curves_dict(performance: Performance, extra: dict | None = None) -> dict:
+    """The JSON document (see the module docstring); `extra` members are added at the end."""
     n = len(performance)
 
     def r(a):
@@ -92,12 +98,12 @@ def curves_dict(performance: Performance) -> dict:
         "head_pose_deg": r(np.rad2deg(performance.head)),
         "head_pose_convention": "degrees relative to the portrait's pose; image axes x right, "
                                 "y down, z away from the camera; positive pitch tips the chin down",
-    }
+    } | dict(extra or {})
 
 
-def save_curves(path, performance: Performance) -> Path:
-    """Write the curves JSON atomically; returns the path."""
+def save_curves(path, performance: Performance, extra: dict | None = None) -> Path:
+    """Write the curves JSON atomically (with `extra` members, e.g. "emotion_auto"); returns the path."""
     out = Path(path)
     with atomic_output(out) as tmp:
-        tmp.write_text(json.dumps(curves_dict(performance), separators=(",", ":")))
+        tmp.write_text(json.dumps(curves_dict(performance, extra), separators=(",", ":")))
     return out
