@@ -10,9 +10,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
-import queue
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,35 +121,15 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
     release the GIL), so rendering and encoding overlap on two cores and memory stays bounded."""
     from tqdm import tqdm
 
-    from .io.video import VideoWriter
+    from .io.video import VideoWriter, encoding_thread
 
     h, w = prepared.image.shape[:2]
-    frames: queue.Queue = queue.Queue(maxsize=ENCODE_QUEUE)
-    failure: list[BaseException] = []
-
-    with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer:
-        def encode() -> None:
-            while (frame := frames.get()) is not None:
-                if not failure:
-                    try:
-                        writer.write(frame)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                        failure.append(exc)
-
-        encoder = threading.Thread(target=encode, name="emoface-encode", daemon=True)
-        encoder.start()
-        try:
-            params = performance.rig_params(prepared.source_aus)
-            for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
-                          disable=not progress, leave=False):
-                if failure:
-                    break
-                frames.put(render_params(prepared, p))
-        finally:
-            frames.put(None)
-            encoder.join()
-        if failure:
-            raise failure[0]
+    with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer, \
+            encoding_thread(writer, ENCODE_QUEUE) as put:
+        params = performance.rig_params(prepared.source_aus)
+        for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
+                      disable=not progress, leave=False):
+            put(render_params(prepared, p))
 
 
 def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves,

@@ -44,26 +44,9 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     p.set_defaults(run=_cmd_reenact)
 
 
-def _check_exports(args) -> None:
-    """--export-curves (.json) and, where the option exists, --export-les (.csv)."""
-    from .io.images import check_output_path
-
-    seen = [args.output.resolve()]
-    for option, path, suffix in (("--export-curves", args.export_curves, ".json"),
-                                 ("--export-les", getattr(args, "export_les", None), ".csv")):
-        if path is None:
-            continue
-        if path.suffix.lower() != suffix:
-            raise InputError(f"{option} needs a {suffix} path, not {path}")
-        check_output_path(path)
-        if path.resolve() in seen:
-            raise InputError(f"{option} must name a file of its own, not {path}")
-        seen.append(path.resolve())
-
-
 def _cmd_reenact(args: argparse.Namespace) -> None:
     from .cli import au_dict
-    from .cli_talk import VIDEO_SUFFIXES
+    from .cli_talk import VIDEO_SUFFIXES, check_exports
     from .reenactment import reenact
 
     if args.output.suffix.lower() not in VIDEO_SUFFIXES:
@@ -73,7 +56,7 @@ def _cmd_reenact(args: argparse.Namespace) -> None:
     if args.audio is None and (args.transcript is not None or args.language != "en"):
         raise InputError("--transcript and --language apply to --audio only")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
-    _check_exports(args)
+    check_exports(args)
     reenact(args.portrait, args.expression_from, args.output, pose_from=args.pose_from,
             mouth_from=args.mouth_from, audio=args.audio, transcript=args.transcript,
             language=args.language, emotion=args.emotion, level=level, aus=au_dict(args.aus),

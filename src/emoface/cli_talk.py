@@ -142,12 +142,13 @@ def _common_kwargs(args) -> dict:
 
 
 def check_exports(args) -> None:
-    """--export-curves (.json) and --export-les (.csv): right extension, writable, distinct."""
+    """--export-curves (.json) and, where the command has it, --export-les (.csv): right
+    extension, writable, distinct."""
     from .io.images import check_output_path
 
     seen = [args.output.resolve()]
     for option, path, suffix in (("--export-curves", args.export_curves, ".json"),
-                                 ("--export-les", args.export_les, ".csv")):
+                                 ("--export-les", getattr(args, "export_les", None), ".csv")):
         if path is None:
             continue
         if path.suffix.lower() != suffix:

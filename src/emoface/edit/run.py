@@ -214,30 +214,17 @@ def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, sched
     """Second pass: decode (thread) -> edit each output frame (this thread) -> encode (thread)."""
     from tqdm import tqdm
 
-    from ..io.video import VideoWriter
+    from ..io.video import VideoWriter, encoding_thread
     from .frame import edit_frame
 
-    encode_queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
-    failure: list[BaseException] = []
     audio = video if info.has_audio else None
-    with VideoWriter(output, info.fps, out_wh, audio_source=audio) as writer:
-        def encode() -> None:
-            while (frame := encode_queue.get()) is not None:
-                if not failure:
-                    try:
-                        writer.write(frame)
-                    except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                        failure.append(exc)
-
-        encoder = threading.Thread(target=encode, name="emoface-encode", daemon=True)
-        encoder.start()
+    with VideoWriter(output, info.fps, out_wh, audio_source=audio) as writer, \
+            encoding_thread(writer, QUEUE_FRAMES) as put:
         frames = _prefetched(_frames(video, size_wh))
         try:
             current, index = None, -1
             for j in tqdm(range(len(schedule)), desc="emoface edit", unit="frame", disable=not progress,
                           leave=False):
-                if failure:
-                    break
                 while index < schedule[j]:
                     current = next(frames, None)
                     if current is None:
@@ -246,12 +233,8 @@ def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, sched
                     index += 1
                 i = int(schedule[j])
                 if track.found[i] and np.abs(residual[j]).max() > STILL_AU:
-                    encode_queue.put(edit_frame(current, track.analysis(i), fits[i], residual[j]))
+                    put(edit_frame(current, track.analysis(i), fits[i], residual[j]))
                 else:
-                    encode_queue.put(current)
+                    put(current)
         finally:
             frames.close()
-            encode_queue.put(None)
-            encoder.join()
-        if failure:
-            raise failure[0]

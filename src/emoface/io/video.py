@@ -9,8 +9,11 @@ Convention: frames are RGB uint8 `[H, W, 3]`; `size_wh` is (width, height) in px
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -374,3 +377,38 @@ class _AacTranscoder:
 
     def close(self) -> None:
         self._in.close()
+
+
+@contextlib.contextmanager
+def encoding_thread(writer: VideoWriter, queue_frames: int = 8) -> Iterator:
+    """Encode on a second thread while the caller renders: yields `put(rgb)`.
+
+    Frames (RGB uint8 [H, W, 3], as `VideoWriter.write`) wait in a queue of `queue_frames`, so
+    memory stays bounded; x264 and the renderers release the GIL, so the two overlap on two
+    cores. `put` raises the encoder's error as soon as it has one (the caller stops rendering);
+    leaving the block waits for the encoder and raises its error if it had one."""
+    frames: queue.Queue = queue.Queue(maxsize=queue_frames)
+    failure: list[BaseException] = []
+
+    def encode() -> None:
+        while (frame := frames.get()) is not None:
+            if not failure:
+                try:
+                    writer.write(frame)
+                except BaseException as exc:  # noqa: BLE001 - handed to the rendering thread
+                    failure.append(exc)
+
+    def put(frame: np.ndarray) -> None:
+        if failure:
+            raise failure[0]
+        frames.put(frame)
+
+    encoder = threading.Thread(target=encode, name="emoface-encode", daemon=True)
+    encoder.start()
+    try:
+        yield put
+    finally:
+        frames.put(None)
+        encoder.join()
+    if failure:
+        raise failure[0]
