@@ -30,20 +30,26 @@ CONFIDENT_FACE = 0.75
 _warmed_up = False  # first detect() done (with native start-up logs silenced)
 
 
-@functools.lru_cache(maxsize=1)
-def _landmarker():
-    """The FaceLandmarker task in IMAGE mode, created on first use (never at import)."""
+def create_landmarker(mode: str):
+    """A new FaceLandmarker task ("IMAGE" or "VIDEO" running mode): up to MAX_FACES faces, with
+    blendshapes and the facial transformation matrix. The caller closes it."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.FaceLandmarkerOptions(
         base_options=BaseOptions(model_asset_buffer=face_landmarker_bytes()),
-        running_mode=vision.RunningMode.IMAGE,
+        running_mode=getattr(vision.RunningMode, mode),
         num_faces=MAX_FACES,
         output_face_blendshapes=True,
         output_facial_transformation_matrixes=True,
     )
-    landmarker = vision.FaceLandmarker.create_from_options(options)
+    return vision.FaceLandmarker.create_from_options(options)
+
+
+@functools.lru_cache(maxsize=1)
+def _landmarker():
+    """The FaceLandmarker task in IMAGE mode, created on first use (never at import)."""
+    landmarker = create_landmarker("IMAGE")
     _close_at_exit(landmarker)
     return landmarker
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -36,8 +35,7 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced
-from .model_files import face_landmarker_bytes
+from .landmarker import ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
@@ -161,18 +159,8 @@ class VideoTracker:
     def _open(self) -> None:
         if self._landmarker is not None:
             return
-        os.environ.setdefault("GLOG_minloglevel", "2")
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=face_landmarker_bytes()),
-            running_mode=vision.RunningMode.VIDEO,
-            num_faces=MAX_FACES,
-            output_face_blendshapes=True,
-            output_facial_transformation_matrixes=True,
-        )
         with _native_logs_silenced():
-            self._landmarker = vision.FaceLandmarker.create_from_options(options)
+            self._landmarker = create_landmarker("VIDEO")
 
     def close(self) -> None:
         landmarker, self._landmarker = self._landmarker, None
