@@ -11,16 +11,9 @@ import numpy as np
 
 
 def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:
-        from ..errors import EmofaceError
+    from ..viz.pyplot import pyplot
 
-        raise EmofaceError("the suite's plots need matplotlib: pip install -e .[dev]") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return pyplot("the suite's plots need")
 
 
 def express_accuracy(section: dict, path: Path) -> Path | None:

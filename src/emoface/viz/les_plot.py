@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..control.les_vector import prototype_vector
-from ..errors import EmofaceError, InputError
+from ..errors import InputError
 from ..vocab import EMOTIONS
 
 METHODS = ("pca", "tsne")
@@ -128,14 +128,9 @@ def embed(points: LesPoints, method: str = "pca", seed: int = 0) -> LesPlot:
 
 
 def _pyplot():
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise EmofaceError("les-plot needs matplotlib: pip install -e .[dev]") from exc
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from .pyplot import pyplot
 
-    return plt
+    return pyplot("les-plot needs")
 
 
 def _shade(hex_colour: str, level: float) -> tuple[float, float, float]:
