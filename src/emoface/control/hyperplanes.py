@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..vocab import AU_IDS, AU_INDEX, EMOTIONS
-from .prototypes import prototype_table
+from .les import emotion_aus
 
 MOUTH_AUS = (25, 26)                 # speech articulation: never a feature, never refined
 FEATURE_ROWS = np.array([AU_INDEX[au] for au in AU_IDS if au not in MOUTH_AUS])
@@ -65,16 +65,8 @@ def features(aus: np.ndarray) -> np.ndarray:
     return aus[..., FEATURE_ROWS, :].reshape(*aus.shape[:-2], -1)
 
 
-def _level_aus(table: np.ndarray, z: int, levels: np.ndarray) -> np.ndarray:
-    """[N] levels -> [N, 17, 2] prototype AUs (linear between anchors, extended past 3)."""
-    i = np.minimum(np.floor(levels).astype(int), 2)
-    t = (levels - i)[:, None, None]
-    return table[z, i] + (table[z, i + 1] - table[z, i]) * t
-
-
 def training_frames(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """-> (x [N, F] features, y [N] emotion index): the synthetic labelled frames (module doc)."""
-    table = prototype_table()
     xs, ys = [], []
     shape = (SAMPLES_PER_EMOTION, len(AU_IDS), 2)
     for z, emotion in enumerate(EMOTIONS):
@@ -83,7 +75,7 @@ def training_frames(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         gain = rng.uniform(GAIN_LOW, GAIN_HIGH, shape[:2])[:, :, None]
         bias = np.abs(rng.normal(0.0, BIAS_SCALE_AU, shape[:2]))
         bias *= rng.random(shape[:2]) < BIAS_SHARE
-        aus = _level_aus(table, z, levels) * gain + bias[:, :, None]
+        aus = np.stack([emotion_aus(emotion, float(lv)) for lv in levels]) * gain + bias[:, :, None]
         xs.append(features(aus))
         ys.append(np.full(SAMPLES_PER_EMOTION, z))
     return np.concatenate(xs), np.concatenate(ys)
@@ -118,7 +110,7 @@ def refine(aus: np.ndarray, emotion: str, level: float) -> np.ndarray:
     if level <= 0:
         emotion = "neutral"
     z = EMOTIONS.index(emotion)
-    prototype = _level_aus(prototype_table(), z, np.array([0.0 if emotion == "neutral" else level]))[0]
+    prototype = emotion_aus(emotion, 0.0 if emotion == "neutral" else float(level))
     wanted = planes.decision(prototype, emotion)
     tau = min(max(0.0, wanted - planes.decision(aus, emotion)), TAU_MAX_AU)
     if tau == 0.0:
