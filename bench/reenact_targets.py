@@ -52,14 +52,6 @@ def judge(path: str, stride: int):
     return top, majority, mean, mouth
 
 
-def pearson(a: np.ndarray, b: np.ndarray) -> float:
-    n = min(len(a), len(b))
-    ok = np.isfinite(a[:n]) & np.isfinite(b[:n])
-    if ok.sum() < 3 or np.std(a[:n][ok]) == 0 or np.std(b[:n][ok]) == 0:
-        return float("nan")
-    return float(np.corrcoef(a[:n][ok], b[:n][ok])[0, 1])
-
-
 def frames_at(path: str, indices) -> list[np.ndarray]:
     from emoface.io.video import read_video
 
@@ -71,6 +63,7 @@ def frames_at(path: str, indices) -> list[np.ndarray]:
 
 
 def targets(args) -> None:
+    from emoface.evaluate.metrics import pearson_at_lag
     from emoface.io.images import save_image
     from emoface.io.video import video_info
     from emoface.reenactment import reenact
@@ -94,7 +87,7 @@ def targets(args) -> None:
             reenact(portrait, clip, video, size=args.size)
             top, major, mean, mouth = judge(str(video), args.stride)
             p_ref = mean[ref_top] if mean else float("nan")
-            r = pearson(ref_mouth, mouth)
+            r = pearson_at_lag(ref_mouth, mouth, 0, min_overlap=3)
             matches.append(top == ref_top)
             majority_matches.append(major == ref_major)
             mouth_r.append(r)
