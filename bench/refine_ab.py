@@ -25,6 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from emoface.animate import talking_target_aus  # noqa: E402
 from emoface.control.les import target_aus  # noqa: E402
 from emoface.judge.dlib_face import identity_embedding  # noqa: E402
 from emoface.judge.emotion import judge_emotion, top_emotion  # noqa: E402
@@ -38,10 +39,10 @@ TALKING_JAW = 0.5
 
 
 def render(prepared, emotion: str, level: float, refine: bool, talking: bool) -> np.ndarray:
-    closed = prepared.source_aus.copy()
     if talking:   # as animate does: the portrait's own mouth opening is speech, closed first
-        closed[[14, 15]] = 0.0
-    target = target_aus(closed, emotion, level, refine=refine)
+        target = talking_target_aus(prepared.source_aus, emotion, level, None, refine)
+    else:
+        target = target_aus(prepared.source_aus, emotion, level, refine=refine)
     mouth = np.zeros(len(MOUTH_CONTROLS), np.float32)
     if talking:
         mouth[MOUTH_INDEX["jaw_open"]] = TALKING_JAW
