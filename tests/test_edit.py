@@ -313,3 +313,46 @@ def test_cli_edit_bad_input_is_one_line_and_exit_2(run_cli, astronaut_clip, tmp_
     lines = [ln for ln in err.splitlines() if ln.startswith("emoface: error:")]
     assert len(lines) == 1, err
     assert not out.exists() and clip.read_bytes() == before
+
+
+@pytest.mark.skipif(importlib.util.find_spec("espeakng_loader") is None, reason="needs espeak-ng (tts)")
+def test_cli_edit_auto_chooses_per_sentence_from_the_video_sound(run_cli, astronaut_rgb, tmp_path):
+    """A still face speaking a happy then a sad sentence: auto keys happy, then sad, from the
+    words and the voice of the video's own sound, and the face follows (smile kept, then AU15)."""
+    from emoface.drive.tts import synthesize
+    from emoface.edit import edit_video
+    from emoface.io.audio import save_wav
+
+    text = "I am so happy to see you, this is wonderful! I miss her terribly and the tears will not stop."
+    speech, _ = synthesize(text)
+    save_wav(tmp_path / "s.wav", speech)
+    face = np.ascontiguousarray(astronaut_rgb[:256, 96:352])
+    clip = _write_video(tmp_path / "talk.mp4", [face] * int(speech.duration_s * FPS), audio=tmp_path / "s.wav")
+    result = edit_video(clip, tmp_path / "auto.mp4", emotion="auto", transcript=text)
+    chosen = [c.emotion for c in result.emotion_choices]
+    assert chosen == ["happy", "sad"], chosen
+    t = np.arange(result.frames) / result.fps
+    first = (t > 0.5) & (t < result.emotion_choices[0].end_s)
+    second = t > result.emotion_choices[1].start_s + 0.5
+    k12, k15 = AU_INDEX[12], AU_INDEX[15]
+    # the astronaut already smiles fully: happy keeps her smile, sad takes it away
+    assert result.residual[first, k12].mean() > result.residual[second, k12].mean() + 2.0
+    assert result.residual[second, k15].mean() > 1.0 > result.residual[first, k15].mean()
+    status, _, err = run_cli("edit", "-v", clip, "-o", tmp_path / "cli.mp4", "--emotion", "auto",
+                             "--transcript", text, "--size", "128")
+    assert status == 0, err
+    assert len([ln for ln in err.splitlines() if ln.startswith("emoface: emotion auto")]) == 2
+
+
+@pytest.mark.parametrize("case", ["silent_video", "transcript_without_auto", "auto_level"])
+def test_cli_edit_auto_errors(run_cli, astronaut_clip, tmp_path, case):
+    clip, frames = astronaut_clip
+    out = tmp_path / "o.mp4"
+    argv = {
+        "silent_video": ["edit", _write_video(tmp_path / "mute.mp4", frames), "-o", out, "--emotion", "auto"],
+        "transcript_without_auto": ["edit", clip, "-o", out, "--emotion", "happy", "--transcript", "hi"],
+        "auto_level": ["edit", clip, "-o", out, "--emotion", "auto", "--level", "2"],
+    }[case]
+    status, _, err = run_cli(*argv)
+    assert status == 2 and "auto" in err, err
+    assert not out.exists()

@@ -36,8 +36,8 @@ def test_timeline_keys_and_easing():
     values = {"neutral": 0.0, "happy": 1.0}
     track = timeline_aus([EmotionKey(0, "neutral", 0), EmotionKey(1.0, "happy", 2)], 50, 25.0,
                          lambda e, lv: np.full((17, 2), values[e], np.float32), transition_s=0.4)
-    assert np.all(track[:25] == 0) and np.all(track[35:] == 1)
-    assert np.all(np.diff(track[:, 0, 0]) >= 0) and 0.3 < track[30, 0, 0] < 0.7   # eases in
+    assert np.all(track[:20] == 0) and np.all(track[30:] == 1)   # 0.4 s centred on the key (1 s)
+    assert np.all(np.diff(track[:, 0, 0]) >= 0) and track[25, 0, 0] == pytest.approx(0.5)
 
 
 def test_cli_express_takes_a_mixture(run_cli, tmp_path, astronaut_rgb):

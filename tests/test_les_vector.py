@@ -87,7 +87,7 @@ def test_timeline_export_round_trips_and_eases_between_emotions(tmp_path):
     assert back.levels[40] == pytest.approx(3.0) and back.levels[-1] == pytest.approx(2.0)
     happy_slot, sad_slot = col("v_od_happy"), col("v_od_sad")
     assert back.vectors[40, sad_slot] == 0 and back.vectors[-1, happy_slot] == 0
-    mid = 55                                            # 2.2 s: halfway through the happy -> sad change
+    mid = 50                                            # 2.0 s: halfway through the happy -> sad change
     assert back.vectors[mid, happy_slot] > 0 and back.vectors[mid, sad_slot] > 0
     assert np.all(np.abs(np.diff(back.vectors, axis=0)).max(0) < 3.0)   # no jumps: eased like the face
 

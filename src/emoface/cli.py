@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--refine", action="store_true", help=REFINE_HELP)
     p.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35, metavar="S",
-                   help="timeline video: seconds each emotion change takes (default 0.35)")
+                   help="timeline video: seconds each emotion change takes, centred on its key (default 0.35)")
     p.add_argument("--duration", type=bounded_float("duration", 0.04, 1800.0), default=None, metavar="S",
                    help="timeline video: length in s (default: last key + transition + 1.5 s)")
     p.add_argument("--fps", type=bounded_float("fps", 1.0, 120.0), default=25.0,

@@ -2,6 +2,7 @@
 
     emoface edit talk.mp4 -o angry.mp4 --emotion angry --level 2 [--au 12=+1] [--face-index N] [--size N]
     emoface edit talk.mp4 -o moods.mp4 --emotion "0:neutral 2:happy@3" --transition 0.5
+    emoface edit talk.mp4 -o auto.mp4 --emotion auto [--transcript "..."]   # per sentence, from words+voice
 """
 from __future__ import annotations
 
@@ -30,13 +31,15 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
                                    "motion, the head motion, the person and the sound.")
     p.add_argument("video", type=Path, help="talking video (mp4, mov, mkv, webm, ...)")
     p.add_argument("-o", "--output", required=True, type=Path, help="output video (.mp4, .mov, .mkv)")
-    p.add_argument("--emotion", type=emotion_or_timeline(emotion_type), default=None,
+    p.add_argument("--emotion", type=emotion_or_timeline(emotion_type, allow_auto=True), default=None,
                    help="the new emotion, a mixture such as happy@2+surprised@1, a timeline of "
-                        "TIME:EMOTION[@LEVEL] keys (e.g. \"0:neutral 2:happy@3\") or a keyframe file "
-                        "(.json, .csv); without it only --au edits apply")
+                        "TIME:EMOTION[@LEVEL] keys (e.g. \"0:neutral 2:happy@3\"), a keyframe file "
+                        "(.json, .csv), or 'auto': chosen per sentence from the words and the voice "
+                        "(-v says what and why); without it only --au edits apply")
+    p.add_argument("--transcript", help="with --emotion auto: what is said (default: transcribed with Whisper tiny.en)")
     p.add_argument("--level", type=level_type, default=None, help="intensity >= 0 (default 2 with --emotion)")
     p.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35, metavar="S",
-                   help="seconds each emotion change of a timeline takes (default 0.35)")
+                   help="seconds each emotion change of a timeline takes, centred on its key (default 0.35)")
     p.add_argument("--face-index", type=_face_index, default=None, metavar="N",
                    help="edit the N-th face counted from the left (0 = leftmost; default: the largest)")
     p.add_argument("--size", type=size_type, default=None, metavar="N",
@@ -46,12 +49,15 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
 
 def _cmd_edit(args: argparse.Namespace) -> None:
     from .cli import au_dict
-    from .cli_talk import _check_video_output, _emotion_level
+    from .cli_talk import AUTO, _check_video_output, _emotion_level
+    from .errors import InputError
     from .edit import edit_video
 
     _check_video_output(args.output, args.video)
     emotion, level = _emotion_level(args)
+    if args.transcript is not None and args.emotion != AUTO:
+        raise InputError("--transcript is only used by --emotion auto (it reads the words)")
     timeline = args.emotion if isinstance(args.emotion, list) else None
     edit_video(args.video, args.output, emotion=emotion, level=level, aus=au_dict(args.aus),
                timeline=timeline, transition_s=args.transition, face_index=args.face_index,
-               size=args.size, progress=True)
+               size=args.size, progress=True, transcript=args.transcript)

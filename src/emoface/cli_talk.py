@@ -85,7 +85,7 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
                               "or a keyframe file (.json, .csv); or 'auto': chosen per sentence from "
                               "the words and the voice (-v says what and why)")
     emotion.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35,
-                         metavar="S", help="seconds each emotion change of a timeline takes (default 0.35)")
+                         metavar="S", help="seconds each emotion change of a timeline takes, centred on its key (default 0.35)")
     emotion.add_argument("--level", type=level_type, default=None,
                          help="intensity >= 0 (default 2 with --emotion)")
     emotion.add_argument("--refine", action="store_true", help=REFINE_HELP)

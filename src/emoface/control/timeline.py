@@ -1,8 +1,9 @@
 """Emotions that change over time: keyed emotion targets blended into a per-frame AU track.
 
-A timeline is a list of keys (time_s, emotion, level): from each key's time on, the face moves
-towards that key's LES target and holds it until the next key. Changes ease in over
-`transition_s` with a raised-cosine ramp, so the face never jumps.
+A timeline is a list of keys (time_s, emotion, level): around each key's time the face moves
+towards that key's LES target and holds it until the next key. Each change eases over
+`transition_s` with a raised-cosine ramp centred on its key, so the face never jumps and the
+switch a viewer sees (the halfway point) lands on the key's time.
 """
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def timeline_aus(keys: list[EmotionKey], n_frames: int, fps: float, target_for,
     current = np.broadcast_to(first, (n_frames,) + first.shape).copy()
     for key in keys[1:]:
         target = target_for(key.emotion, key.level)
-        ramp = np.clip((times - key.time_s) / max(transition_s, 1e-3), 0.0, 1.0)
+        span = max(transition_s, 1e-3)
+        ramp = np.clip((times - key.time_s) / span + 0.5, 0.0, 1.0)
         ramp = (0.5 - 0.5 * np.cos(np.pi * ramp)).reshape((-1,) + (1,) * first.ndim)
         current = current + (target[None] - current) * ramp
     return current.astype(np.float32)

@@ -34,7 +34,7 @@ CORE_SHARE = 0.4
 LEAD_S = 0.06
 # a short pause inside speech leaves the lips slightly apart; a long one or the clip's ends shut them
 SHORT_PAUSE_S = 1.0
-SHORT_PAUSE_JAW = 0.1
+SHORT_PAUSE_JAW = 0.2     # lips apart ~2 mm: real speakers rarely shut them between phrases
 DIPHTHONG_SPLIT = 0.55
 LOUDNESS_GAIN_PER_DB = 1.0 / 20.0
 LOUDNESS_GAIN_RANGE = (0.6, 1.4)

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..control.auto import AUTO, auto_timeline
 from ..control.timeline import DEFAULT_TRANSITION_S
 from ..errors import InputError
 from ..vocab import AU_INDEX
@@ -40,7 +41,8 @@ class EditResult:
     output: the mp4; frames: frames written; fps: their rate; size_wh: (width, height) px;
     found: [T] bool, the face found per output frame; residual: [T, 17, 2] the AU change applied
     per frame (0-5 scale); variable_rate: the input had a variable frame rate (resampled);
-    has_audio: the input's sound was copied; stage_seconds: wall time per stage."""
+    has_audio: the input's sound was copied; stage_seconds: wall time per stage;
+    emotion_choices: with emotion="auto", `control.auto.SentenceChoice` per sentence."""
 
     output: Path
     frames: int
@@ -51,6 +53,7 @@ class EditResult:
     variable_rate: bool
     has_audio: bool
     stage_seconds: dict
+    emotion_choices: tuple = ()
 
 
 def _prefetched(items: Iterable, depth: int = QUEUE_FRAMES) -> Iterator:
@@ -133,11 +136,13 @@ def _own_expression(track) -> tuple[np.ndarray, list]:
 
 def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0, aus=None,
                timeline=None, transition_s: float = DEFAULT_TRANSITION_S, face_index: int | None = None,
-               size: int | None = None, progress: bool = False) -> EditResult:
+               size: int | None = None, progress: bool = False, transcript: str | None = None) -> EditResult:
     """Change the emotion of the talking video `video`, keeping its lip motion -> `output` mp4.
 
     emotion/level/aus as for `emoface.express` (emotion may be a mixture "happy@2+surprised@1";
-    without an emotion only the AU edits apply to the frames' own expression); timeline:
+    without an emotion only the AU edits apply to the frames' own expression; "auto" chooses one
+    per sentence from the video's words and voice, `control.auto`, the words transcribed unless
+    `transcript` gives them); timeline:
     optional [EmotionKey] (emotion changing over time, replaces emotion/level), transition_s:
     how long each change takes; face_index: None = the largest face, k = the k-th from the left;
     size: shrink the long side to at most this many px; progress: tqdm bars (frames/s).
@@ -147,7 +152,8 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     closing kept exactly; frames without the face pass through unchanged, the edit easing out
     and back in around them. The output has the input's frame rate (a variable-rate input is
     resampled to its average rate, in step with the sound), size (or `size`) and sound.
-    Raises InputError for an unreadable video, a bad emotion/AU/level, output == input;
+    Raises InputError for an unreadable video, a bad emotion/AU/level, output == input, "auto"
+    on a video without sound;
     NoFaceError when no frame shows a face.
     """
     from ..analyze.track import track_frames
@@ -156,9 +162,12 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     from .timing import constant_rate_schedule, frame_times, is_variable_rate
 
     video, output = Path(video), Path(output)
+    auto = emotion == AUTO
+    if auto:
+        emotion = None
     spec = EditSpec(emotion, float(level), aus, tuple(timeline) if timeline else None, float(transition_s))
     spec.check()
-    if emotion is None and not timeline and not aus:
+    if emotion is None and not timeline and not aus and not auto:
         raise InputError("nothing to edit: give an emotion (e.g. --emotion happy), a timeline or --au edits")
     if output.suffix.lower() not in VIDEO_FORMATS:
         raise InputError(f"cannot write {output}: a video needs one of {', '.join(VIDEO_FORMATS)}")
@@ -169,6 +178,12 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     size_wh = _output_size(info.size_wh, size)
     out_wh = size_wh or info.size_wh
     seconds: dict[str, float] = {}
+    choices = ()
+    if auto:
+        t0 = time.perf_counter()
+        choices, keys = _auto_keys(video, info, transcript)
+        spec = EditSpec(None, 0.0, aus, tuple(keys), float(transition_s))
+        seconds["emotion auto"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     times = frame_times(video)
@@ -206,7 +221,24 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
              info.fps, out_wh[0], out_wh[1], len(schedule) / max(total, 1e-9),
              ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
     return EditResult(output, len(schedule), float(info.fps), tuple(out_wh), found, residual, variable,
-                      bool(info.has_audio), seconds)
+                      bool(info.has_audio), seconds, choices)
+
+
+def _auto_keys(video: Path, info, transcript: str | None) -> tuple[tuple, list]:
+    """--emotion auto on a video: its sound -> timed phonemes -> an emotion key per sentence
+    (`control.auto.auto_timeline`, which logs each choice and why)."""
+    from ..drive.speech import phoneme_track
+    from ..io.audio import is_silent, load_audio
+
+    if not info.has_audio:
+        raise InputError(f"--emotion auto reads the words and the voice, but {video} has no sound: "
+                         "give an emotion or a timeline instead")
+    speech = load_audio(video)
+    if is_silent(speech):
+        raise InputError(f"--emotion auto reads the words and the voice, but the sound of {video} is silent: "
+                         "give an emotion or a timeline instead")
+    choices, keys = auto_timeline(phoneme_track(speech, transcript), speech, transcript)
+    return choices, keys
 
 
 def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, schedule: np.ndarray,

@@ -28,7 +28,8 @@ def frame_times(path: str | os.PathLike) -> np.ndarray | None:
     container = open_media(Path(path), "read video")
     try:
         stream = container.streams.video[0]
-        if stream.time_base is None:
+        time_base = stream.time_base           # read it while open: a closed stream reports None
+        if time_base is None:
             return None
         pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size > 0]
     except (av.FFmpegError, IndexError):
@@ -37,7 +38,7 @@ def frame_times(path: str | os.PathLike) -> np.ndarray | None:
         container.close()
     if len(pts) < 2:
         return None
-    times = np.sort(np.asarray(pts, np.float64)) * float(stream.time_base)
+    times = np.sort(np.asarray(pts, np.float64)) * float(time_base)
     return times - times[0]
 
 
