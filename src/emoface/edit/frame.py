@@ -24,9 +24,8 @@ import cv2
 import numpy as np
 
 from ..analyze import topology as topo
-from ..render.compose import triangle_depth
+from ..render.compose import warp_image
 from ..render.control_mesh import build_control_mesh
-from ..render.warp_fast import backward_map
 from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit, deform
 from ..types import FaceAnalysis, RigParams
 
@@ -114,11 +113,7 @@ def edit_frame(rgb: np.ndarray, analysis: FaceAnalysis, fit: FaceFit, au_delta: 
     offset = np.array([x0, y0, 0], np.float32)
     src_local, dst_local = source - offset, moved - offset
     crop = rgb[y0:y1, x0:x1]
-    mesh = build_control_mesh(src_local, crop.shape[:2])
-    dst = mesh.points_dst(dst_local)
-    map_x, map_y = backward_map(dst, mesh.points_src, mesh.triangles, triangle_depth(mesh, dst_local),
-                                crop.shape[:2])
-    warped = cv2.remap(crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    warped = warp_image(crop, build_control_mesh(src_local, crop.shape[:2]), dst_local)
     h, w = rgb.shape[:2]
     sides = (x0 > 0, y0 > 0, x1 < w, y1 < h)
     if any(sides):

@@ -1,4 +1,7 @@
-"""Render one frame: deformed landmarks -> backward map -> warped source + mouth interior."""
+"""Render one frame: deformed landmarks -> backward map -> warped source + mouth interior.
+
+`warp_image` is the warp alone, for callers that keep the real mouth (edit re-renders a
+video frame from itself, its own teeth and tongue included)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,6 +63,17 @@ def triangle_depth(mesh: ControlMesh, landmarks_dst: np.ndarray) -> np.ndarray:
     return depth
 
 
+def warp_image(image: np.ndarray, mesh: ControlMesh, landmarks_dst: np.ndarray,
+               points_src: np.ndarray | None = None) -> np.ndarray:
+    """The mesh-guided backward warp alone: image (RGB uint8 [H, W, 3], the mesh's source)
+    -> RGB uint8 [H, W, 3] with its landmarks moved to landmarks_dst ([478, 3] px).
+    points_src: optional [N, 2] px to sample from instead of mesh.points_src (textured lips)."""
+    dst = mesh.points_dst(landmarks_dst)
+    src = mesh.points_src if points_src is None else points_src
+    map_x, map_y = backward_map(dst, src, mesh.triangles, triangle_depth(mesh, landmarks_dst), image.shape[:2])
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     """landmarks_dst: [478, 3] px deformed landmarks -> RGB uint8 [H, W, 3] frame."""
     if not np.all(np.isfinite(landmarks_dst)):   # a rig bug must not hang the rasteriser
@@ -68,16 +82,13 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     reach = 4.0 * max(h, w)
     landmarks_dst = np.clip(landmarks_dst, -reach, reach)
     mesh = source.mesh
-    dst = mesh.points_dst(landmarks_dst)
-    depth = triangle_depth(mesh, landmarks_dst)
     points_src, open_source = mesh.points_src, 0.0
     if source.lip_texture is not None:
         open_source = lip_change(source.landmarks_px, landmarks_dst, LIP_POINTS)
         if open_source > 0.0:
             points_src = points_src.copy()
             points_src[: topo.N_MESH] += open_source * (source.lip_texture - points_src[: topo.N_MESH])
-    map_x, map_y = backward_map(dst, points_src, mesh.triangles, depth, source.image.shape[:2])
-    frame = cv2.remap(source.image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    frame = warp_image(source.image, mesh, landmarks_dst, points_src)
     paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
                          open_source, source.lip_texture)
     if open_source > 0.0:
