@@ -50,8 +50,8 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
 def _cmd_edit(args: argparse.Namespace) -> None:
     from .cli import au_dict
     from .cli_talk import AUTO, _check_video_output, _emotion_level
-    from .errors import InputError
     from .edit import edit_video
+    from .errors import InputError
 
     _check_video_output(args.output, args.video)
     emotion, level = _emotion_level(args)

@@ -11,6 +11,7 @@ threads (PyAV, OpenCV, numba and x264 release the GIL), so memory stays bounded 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -23,7 +24,7 @@ import cv2
 import numpy as np
 
 from ..control.auto import AUTO, auto_timeline
-from ..control.timeline import DEFAULT_TRANSITION_S
+from ..control.timeline import DEFAULT_TRANSITION_S, EmotionKey
 from ..errors import InputError
 from ..vocab import AU_INDEX
 from .plan import EditSpec, residual_aus, smooth_aus
@@ -182,7 +183,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     if auto:
         t0 = time.perf_counter()
         choices, keys = _auto_keys(video, info, transcript)
-        spec = EditSpec(None, 0.0, aus, tuple(keys), float(transition_s))
+        spec = dataclasses.replace(spec, timeline=tuple(keys))
         seconds["emotion auto"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -224,7 +225,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
                       bool(info.has_audio), seconds, choices)
 
 
-def _auto_keys(video: Path, info, transcript: str | None) -> tuple[tuple, list]:
+def _auto_keys(video: Path, info, transcript: str | None) -> tuple[tuple, list[EmotionKey]]:
     """--emotion auto on a video: its sound -> timed phonemes -> an emotion key per sentence
     (`control.auto.auto_timeline`, which logs each choice and why)."""
     from ..drive.speech import phoneme_track
@@ -237,8 +238,7 @@ def _auto_keys(video: Path, info, transcript: str | None) -> tuple[tuple, list]:
     if is_silent(speech):
         raise InputError(f"--emotion auto reads the words and the voice, but the sound of {video} is silent: "
                          "give an emotion or a timeline instead")
-    choices, keys = auto_timeline(phoneme_track(speech, transcript), speech, transcript)
-    return choices, keys
+    return auto_timeline(phoneme_track(speech, transcript), speech, transcript)
 
 
 def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, schedule: np.ndarray,
