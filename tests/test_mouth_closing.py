@@ -196,8 +196,9 @@ def test_closing_and_reopening_an_open_portrait_folds_no_skin(talking_frame):
 
 
 def test_reopened_mouth_shows_a_drawn_interior_not_the_squeezed_source(talking_frame):
-    """Half open again: inside the lips a dark cavity and teeth are drawn (opaque, the source's
-    own interior does not shine through), and the teeth take the portrait's own tooth colour."""
+    """Half open again: inside the lips a dark cavity, teeth and the tongue are drawn (opaque, the
+    source's own interior does not shine through), and the teeth take the portrait's own tooth
+    colour."""
     from emoface.pipeline import render_params
     from emoface.render.mouth import inner_lip_polygon
     from emoface.rig.deform import deform
@@ -213,7 +214,9 @@ def test_reopened_mouth_shows_a_drawn_interior_not_the_squeezed_source(talking_f
     assert mask.sum() > 200
     inside = out[mask].astype(np.float32)
     grey = inside.mean(1)
-    assert np.percentile(grey, 25) < 60                     # the cavity
+    tongue = (inside[:, 0] - inside[:, 1] > 40) & (grey > 70) & (grey < 200)   # pink, lit
+    assert np.percentile(grey, 10) < 60                     # the cavity
+    assert tongue.mean() > 0.12                             # the tongue's back, above the lower teeth
     assert np.percentile(grey, 97) > 170                    # the teeth
     teeth = talking_frame.render_source.palette["teeth"]
     assert teeth.min() > 0.85                               # her teeth are white, not the default ivory

@@ -76,6 +76,8 @@ UPPER_SHOW = 0.14          # upper incisor showing below a relaxed upper lip (~3
 UPPER_LENGTH = 0.42        # crown height of the upper incisors (~9-10 mm)
 OVERBITE = 0.08            # the lower incisal edge rests this far above the upper one, behind it
 LOWER_LENGTH = 0.24        # visible part; the lower lip hides the rest
+TEETH_BOUNCE = 0.3         # share of the tongue's colour that shaded lower teeth reflect
+TONGUE_RISE = 0.35         # the tongue's back shows above the lower teeth by this share of the jaw's drop
 # interdental seams from the midline outwards (central incisor, lateral, canine, premolar),
 # foreshortened towards the corners, and how dark each seam is
 TOOTH_SEAMS = ((0.0, 0.22), (0.30, 0.18), (0.52, 0.14), (0.70, 0.10), (0.84, 0.06))
@@ -190,9 +192,10 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     img = np.empty(alpha.shape + (3,), np.float32)
     img[:] = c["cavity"]
     img *= (0.9 - 0.4 * deep * np.clip(1.1 - ax, 0, 1))[..., None]
-    # tongue: a rounded hump resting behind the lower teeth, lit on its front
+    # tongue: a rounded hump resting behind the lower teeth, lit on its front; the lower teeth go
+    # down with the jaw and the tongue's back less so, so it shows above them in a wide mouth
     hump = np.sqrt(np.clip(1.0 - (x / 0.9) ** 2, 0, 1))
-    tongue_top = edge_l - 0.12 * half * hump
+    tongue_top = edge_l - (0.12 * half + TONGUE_RISE * max(jaw_v, 0.0)) * hump
     tongue = np.clip((v - tongue_top) / 1.0, 0, 1) * hump
     lit = 0.5 + 0.5 * np.clip((v - tongue_top) / max(0.25 * half, 1.0), 0, 1)
     img += (c["tongue"] * lit[..., None] - img) * tongue[..., None]
@@ -206,9 +209,11 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     lip_shadow = 0.6 + 0.4 * np.clip(below_upper / max(0.12 * half, 1.0), 0, 1)
     # lower teeth (behind the upper row, narrower arch, in the upper lip's and teeth's shadow)
     lower_t = inside(edge_l, foot_l) * np.clip((0.75 - ax) / 0.15, 0, 1)
-    down_shadow = 0.6 - 0.3 * np.clip((v - edge_l) / max(0.2 * half, 1.0), 0, 1)
+    down_shadow = 0.8 - 0.3 * np.clip((v - edge_l) / max(0.2 * half, 1.0), 0, 1)
     lower_shade = arch_light * seams(LOWER_SEAMS) * down_shadow * (0.75 + 0.25 * lip_shadow)
-    img += (c["teeth"] * lower_shade[..., None] - img) * lower_t[..., None]
+    # in the mouth's shade teeth take on its warm light, not grey (a grey row reads green beside red lips)
+    lower_colour = c["teeth"] * lower_shade[..., None] + TEETH_BOUNCE * c["tongue"] * (1.0 - lower_shade)[..., None]
+    img += (lower_colour - img) * lower_t[..., None]
     # upper teeth, and the gum above them if the lip is raised that far
     upper_t = inside(gum_u, edge_u) * np.clip((1.02 - ax) / 0.1, 0, 1)
     edge_tint = 1.0 - 0.12 * np.clip((v - edge_u) / max(0.08 * half, 1.0) + 1.0, 0, 1)
