@@ -8,7 +8,8 @@ the eye opening, and head rotation turns the whole deformed face about a pivot i
 
 A portrait's own open mouth is closed on its own geometry rather than by the rig's fields in
 reverse (`close_mouth`), and each lip moves as one band (`coherent_lips`), so that no lip or
-skin triangle folds over at the mouth.
+skin triangle folds over at the mouth; where AU fields still collide, the skin around them is
+relaxed until no triangle is turned over (`untangle`).
 
 Convention: image space is px, x right, y down, z away from the camera (MediaPipe's z);
 canonical space is cm, x to the subject's left, y up, z towards the viewer.
@@ -28,6 +29,7 @@ from ..types import FaceAnalysis, RigParams
 from ..vocab import AU_INDEX, AU_MAX
 from . import regions
 from .basis import rig_basis
+from .untangle import untangle
 
 IMAGE_FROM_CANONICAL_AXES = np.diag([1.0, -1.0, -1.0]).astype(np.float32)
 BLINK_RING_SHARE = 0.55  # how far the skin ring above the lid margin follows a blink
@@ -49,6 +51,7 @@ CORNER_RISE_OF_GAP = 0.5      # the corners rise at most this share of the openi
 UPPER_SKIN_REACH_CM = 0.5     # skin this close to the upper lip rises with it
 LIP_TURN_REACH_CM = 0.4       # skin this close to the lower lip turns with it
 LIP_SLANT_MAX = np.deg2rad(25.0)  # a closed lower lip leans at most this far from its edge's normal
+UNTANGLE = True               # repair folded skin (`rig.untangle`); off only to study the raw rig
 
 
 @dataclass(frozen=True)
@@ -396,6 +399,8 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move
+    if UNTANGLE:
+        out[: topo.N_MESH, :2] = untangle(src, out)
     blink = params.au_delta[AU_INDEX[45]] / AU_MAX
     out += blink_displacement(src, blink)
     _keep_openings_ordered(out, src, fit.down)
