@@ -6,10 +6,12 @@ raised chin), the summed displacement can carry a vertex across its neighbours. 
 warp then shows the folded triangle on top of its neighbours: a hard, stair-stepped edge in the
 skin. `untangle` finds the triangles whose signed area flips (or collapses below a share of its
 source area) and relaxes the displacement of their corners towards their neighbours' mean, a
-few Laplacian steps, until none is left. Only skin moves: the lips (all four rings of each,
-shaped by `deform.coherent_lips` and `close_mouth`) and the lid margins keep their displacement,
-so closures stay closed and the mouth's corners stay inside the lips; triangles of those
-alone (the mouth and eye openings, meant to collapse) are not judged.
+few Laplacian steps (spreading over the fold's neighbours), until none is left. The lips' inner
+three rings (shaped by `deform.coherent_lips` and `close_mouth`), the mouth corners and the lid
+margins keep their displacement, so closures stay closed and the mouth's corners stay inside
+the lips; the lips' outer edge may give way to the skin. Triangles of pinned vertices alone (the
+mouth and eye openings, meant to collapse) are not judged. Never worse than its input: the
+state with the fewest folds is returned.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ PATIENCE = 3            # stop after this many steps without fewer folds (the re
 
 def _pinned_vertices() -> set[int]:
     from .deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS
-    lips = {v for ring in UPPER_LIP_RINGS + LOWER_LIP_RINGS for v in ring}
+    lips = {v for ring in UPPER_LIP_RINGS[:-1] + LOWER_LIP_RINGS[:-1] for v in ring} | set(topo.MOUTH_CORNERS)
     return lips | set(topo.RIGHT_EYE_UPPER + topo.RIGHT_EYE_LOWER + topo.LEFT_EYE_UPPER + topo.LEFT_EYE_LOWER)
 
 
@@ -63,23 +65,24 @@ def folded(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
 
 
 def untangle(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """[468, 2] px: `moved` with the displacement of folded triangles' free corners relaxed until
-    no judged triangle folds (or MAX_STEPS). source, moved: [468, >=2] px."""
+    """[468, 2] px: `moved` with the displacement of folded triangles' free corners (and their
+    neighbours) relaxed until no judged triangle folds; after MAX_STEPS, or PATIENCE steps
+    without progress, the state with the fewest folds. source, moved: [468, >=2] px."""
     tris, pinned, neighbours = _mesh()
     src = source[: topo.N_MESH, :2].astype(np.float64)
     move = moved[: topo.N_MESH, :2].astype(np.float64) - src
-    fewest, since = None, 0
+    best, fewest, since = move.copy(), None, 0
     for _ in range(MAX_STEPS):
         bad = folded(src, src + move)
         count = int(bad.sum())
-        if count == 0:
-            break
         if fewest is None or count < fewest:
-            fewest, since = count, 0
+            best, fewest, since = move.copy(), count, 0
         else:
             since += 1
             if since >= PATIENCE:
                 break
+        if count == 0:
+            break
         free = np.zeros(topo.N_MESH, bool)
         free[tris[bad].ravel()] = True
         free |= (neighbours @ free.astype(np.float64)) > 0   # and their neighbours: the fold spreads out
@@ -88,5 +91,6 @@ def untangle(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
             break
         target = neighbours @ move
         move[free] += RELAX * (target[free] - move[free])
+    move = best
     return (src + move).astype(np.float32)
 
