@@ -58,9 +58,12 @@ def _signed_areas(points: np.ndarray, tris: np.ndarray) -> np.ndarray:
 
 def folded(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
     """[T] bool over the judged triangles: turned over or crushed. source, moved: [468, >=2] px."""
-    tris, _, _ = _mesh()
-    before = _signed_areas(source[:, :2], tris)
-    after = _signed_areas(moved[:, :2], tris) * np.sign(before)
+    tris = _mesh()[0]
+    return _folded(_signed_areas(source[:, :2], tris), moved[:, :2], tris)
+
+
+def _folded(before: np.ndarray, moved: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    after = _signed_areas(moved, tris) * np.sign(before)
     return (np.abs(before) > MIN_SOURCE_AREA_PX) & (after < MIN_AREA_SHARE * np.abs(before))
 
 
@@ -71,9 +74,12 @@ def untangle(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
     tris, pinned, neighbours = _mesh()
     src = source[: topo.N_MESH, :2].astype(np.float64)
     move = moved[: topo.N_MESH, :2].astype(np.float64) - src
+    before = _signed_areas(src, tris)
+    if not _folded(before, src + move, tris).any():
+        return moved[: topo.N_MESH, :2].astype(np.float32)
     best, fewest, since = move.copy(), None, 0
     for _ in range(MAX_STEPS):
-        bad = folded(src, src + move)
+        bad = _folded(before, src + move, tris)
         count = int(bad.sum())
         if fewest is None or count < fewest:
             best, fewest, since = move.copy(), count, 0
