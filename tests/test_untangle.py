@@ -11,9 +11,10 @@ from emoface.rig.untangle import _mesh, folded, untangle
 CHEEK = 205   # a skin vertex beside the nose wing, far from lips and eyes
 
 
-def _canonical_px() -> np.ndarray:
-    """[468, 2] the canonical mesh seen from the front, ~20 px per cm, y down."""
-    v = canonical_mesh().vertices
+def _canonical_px(v: np.ndarray | None = None) -> np.ndarray:
+    """[468, 2] the canonical mesh (or its vertices `v`, [468, 3] cm) seen from the front,
+    ~20 px per cm, y down."""
+    v = canonical_mesh().vertices if v is None else v
     return np.stack([300 + 20 * v[:, 0], 300 - 20 * v[:, 1]], 1).astype(np.float32)
 
 
@@ -44,7 +45,7 @@ def test_a_collapsed_mouth_opening_is_not_a_fold():
     v = canonical_mesh().vertices.copy()
     upper, lower = list(topo.LIPS_UPPER_INNER), list(topo.LIPS_LOWER_INNER)
     v[:, 1] -= 0.8 * jaw_weight(v)            # an open mouth: the jaw dropped 8 mm
-    src = np.stack([300 + 20 * v[:, 0], 300 - 20 * v[:, 1]], 1).astype(np.float32)
+    src = _canonical_px(v)
     moved = src.copy()
     middle = (moved[upper] + moved[lower]) / 2
     moved[upper], moved[lower] = middle, middle

@@ -75,20 +75,11 @@ def untangle(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
     src = source[: topo.N_MESH, :2].astype(np.float64)
     move = moved[: topo.N_MESH, :2].astype(np.float64) - src
     before = _signed_areas(src, tris)
-    if not _folded(before, src + move, tris).any():
+    bad = _folded(before, src + move, tris)
+    if not bad.any():
         return moved[: topo.N_MESH, :2].astype(np.float32)
-    best, fewest, since = move.copy(), None, 0
-    for _ in range(MAX_STEPS):
-        bad = _folded(before, src + move, tris)
-        count = int(bad.sum())
-        if fewest is None or count < fewest:
-            best, fewest, since = move.copy(), count, 0
-        else:
-            since += 1
-            if since >= PATIENCE:
-                break
-        if count == 0:
-            break
+    best, fewest, since = move.copy(), int(bad.sum()), 0
+    for _ in range(MAX_STEPS - 1):
         free = np.zeros(topo.N_MESH, bool)
         free[tris[bad].ravel()] = True
         free |= (neighbours @ free.astype(np.float64)) > 0   # and their neighbours: the fold spreads out
@@ -97,6 +88,15 @@ def untangle(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
             break
         target = neighbours @ move
         move[free] += RELAX * (target[free] - move[free])
-    move = best
-    return (src + move).astype(np.float32)
+        bad = _folded(before, src + move, tris)
+        count = int(bad.sum())
+        if count < fewest:
+            best, fewest, since = move.copy(), count, 0
+            if count == 0:
+                break
+        else:
+            since += 1
+            if since >= PATIENCE:
+                break
+    return (src + best).astype(np.float32)
 
