@@ -27,7 +27,9 @@ from .errors import InputError
 from .motion.eyes import blink_track, gaze_track
 from .motion.head import head_motion
 from .motion.performance import K25, K26, Performance, combine
-from .pipeline import Prepared, expression_params_check, prepare, render_params
+from .pipeline import Prepared, expression_params_check, prepare
+from .render.compose import render_frame
+from .rig.sequence import deform_sequence
 from .types import Audio, PhonemeTrack
 
 log = logging.getLogger(__name__)
@@ -127,9 +129,10 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
     with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer, \
             encoding_thread(writer, ENCODE_QUEUE) as put:
         params = performance.rig_params(prepared.source_aus)
-        for p in tqdm(params, total=len(performance), desc="emoface render", unit="frame",
-                      disable=not progress, leave=False):
-            put(render_params(prepared, p))
+        landmarks = deform_sequence(prepared.analysis, params, prepared.fit, performance.fps)
+        for points in tqdm(landmarks, total=len(performance), desc="emoface render", unit="frame",
+                           disable=not progress, leave=False):
+            put(render_frame(prepared.render_source, points))
 
 
 def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves,

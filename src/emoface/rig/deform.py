@@ -9,7 +9,9 @@ the eye opening, and head rotation turns the whole deformed face about a pivot i
 A portrait's own open mouth is closed on its own geometry rather than by the rig's fields in
 reverse (`close_mouth`), and each lip moves as one band (`coherent_lips`), so that no lip or
 skin triangle folds over at the mouth; where AU fields still collide, the skin around them is
-relaxed until no triangle is turned over (`untangle`).
+relaxed until no triangle is turned over (`untangle`). `deform` is `move_skin`, then that fold
+repair, then `finish_deform` (blinks, gaze, head rotation); a video goes through
+`rig.sequence.deform_sequence`, which smooths the repair in time between the two.
 
 Convention: image space is px, x right, y down, z away from the camera (MediaPipe's z);
 canonical space is cm, x to the subject's left, y up, z towards the viewer.
@@ -385,6 +387,13 @@ def _cached_close_mouth(src, closing, closing_px, fit: FaceFit, saturated: bool)
 def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None) -> np.ndarray:
     """Source landmarks + rig params -> [478, 3] px deformed landmarks."""
     fit = fit or fit_face(analysis)
+    skin = move_skin(analysis, params, fit)
+    return finish_deform(analysis, params, fit, skin, fold_repair(analysis, skin))
+
+
+def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit) -> np.ndarray:
+    """First stage of `deform`: [478, 3] px landmarks moved by the AU and mouth fields (the
+    source's own open mouth closed on its geometry, lips moving as bands); folds not yet repaired."""
     basis = rig_basis()
     src = analysis.landmarks_px
     delta_cm = np.einsum("ks,ksvc->vc", params.au_delta, basis.au)
@@ -399,8 +408,24 @@ def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move
-    if UNTANGLE:
-        out[: topo.N_MESH, :2] = untangle(src, out)
+    return out
+
+
+def fold_repair(analysis: FaceAnalysis, skin: np.ndarray) -> np.ndarray:
+    """[468, 2] px to add to the face points of `move_skin`'s output so that no skin triangle
+    is folded (`rig.untangle`); zeros where nothing folds, or with UNTANGLE off."""
+    if not UNTANGLE:
+        return np.zeros((topo.N_MESH, 2), np.float32)
+    return untangle(analysis.landmarks_px, skin) - skin[: topo.N_MESH, :2]
+
+
+def finish_deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit, skin: np.ndarray,
+                  repair: np.ndarray) -> np.ndarray:
+    """Second stage of `deform`: `move_skin`'s landmarks [478, 3] px plus the fold repair
+    [468, 2] px, then blinks, gaze and head rotation -> [478, 3] px."""
+    src = analysis.landmarks_px
+    out = skin.copy()
+    out[: topo.N_MESH, :2] += repair
     blink = params.au_delta[AU_INDEX[45]] / AU_MAX
     out += blink_displacement(src, blink)
     _keep_openings_ordered(out, src, fit.down)
