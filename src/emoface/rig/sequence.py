@@ -27,7 +27,7 @@ from .deform import FaceFit, finish_deform, fold_repair, move_skin
 REPAIR_SIGMA_S = 0.12
 
 
-def repair_weights(fps: float, sigma_s: float = REPAIR_SIGMA_S) -> np.ndarray:
+def repair_weights(fps: float, sigma_s: float) -> np.ndarray:
     """[2R+1] Gaussian weights over frame offsets -R..R (R = 3 sigma in frames), summing to 1."""
     sigma = max(sigma_s * fps, 1e-6)
     radius = int(math.ceil(3.0 * sigma))
@@ -43,26 +43,22 @@ def deform_sequence(analysis: FaceAnalysis, params: Iterable[RigParams], fit: Fa
     sigma_s: seconds, REPAIR_SIGMA_S by default."""
     weights = repair_weights(fps, REPAIR_SIGMA_S if sigma_s is None else sigma_s)
     radius = len(weights) // 2
-    window: deque = deque()       # (params, skin [478, 3], repair [468, 2]) of frames first-radius .. last read
-    first = 0                     # index of window[0]
-    emitted = 0
+    window: deque = deque(maxlen=len(weights))   # (params, skin [478, 3], repair [468, 2]) of the last frames read
 
-    def emit(k: int) -> np.ndarray:
-        lo, hi = max(k - radius, first), min(k + radius, first + len(window) - 1)
+    def emit(k: int, last: int) -> np.ndarray:
+        """Frame k, with frames up to `last` read (window[-1] is frame `last`)."""
+        first = last - len(window) + 1
+        lo, hi = max(k - radius, first), min(k + radius, last)
         w = weights[lo - k + radius: hi - k + radius + 1]
         repair = np.tensordot(w / w.sum(), np.stack([window[j - first][2] for j in range(lo, hi + 1)]), 1)
         p, skin, _ = window[k - first]
         return finish_deform(analysis, p, fit, skin, repair.astype(np.float32))
 
-    for index, p in enumerate(params):
+    last = -1
+    for last, p in enumerate(params):
         skin = move_skin(analysis, p, fit)
         window.append((p, skin, fold_repair(analysis, skin)))
-        while emitted + radius <= index:
-            yield emit(emitted)
-            emitted += 1
-            while emitted - first > radius:
-                window.popleft()
-                first += 1
-    while emitted < first + len(window):
-        yield emit(emitted)
-        emitted += 1
+        if last >= radius:
+            yield emit(last - radius, last)
+    for k in range(max(last - radius + 1, 0), last + 1):
+        yield emit(k, last)
