@@ -1,8 +1,9 @@
 """Renderer speed: frames/s at 256² and 512², analysis once, then N renders with varying AUs.
 
 Prints the median of several runs (and min/max) per size, and the share spent in the rig
-(deform) vs the renderer (warp + mouth). Uses scikit-image's astronaut photo, so it needs no
-user files.
+(deform) vs the renderer (warp + mouth). Then the renderer alone through `render.frames`, on one
+thread and on one thread per core, alternating run by run, with the median ratio. Uses
+scikit-image's astronaut photo, so it needs no user files.
 
     .venv/bin/python bench/render_speed.py [--frames 200] [--runs 5]
 """
@@ -41,9 +42,11 @@ def main() -> None:
 
     from emoface.pipeline import prepare
     from emoface.render.compose import render_frame
+    from emoface.render.frames import default_threads, render_frames
     from emoface.rig.deform import deform
 
     params = varying_params(args.frames)
+    threaded = {}
     print(f"renderer speed, {args.frames} frames per run, median of {args.runs} runs")
     print(f"{'size':>6} {'frames/s':>9} {'min':>7} {'max':>7} {'rig ms':>7} {'render ms':>9}")
     for size in args.sizes:
@@ -66,6 +69,21 @@ def main() -> None:
             render_ms.append(1000 * t_render / len(params))
         print(f"{size:>5}² {statistics.median(fps):9.1f} {min(fps):7.1f} {max(fps):7.1f} "
               f"{statistics.median(rig_ms):7.2f} {statistics.median(render_ms):9.2f}")
+        points = [deform(prepared.analysis, p, prepared.fit) for p in params]
+        runs = {1: [], max(2, default_threads()): []}
+        for _ in range(args.runs):
+            for threads in runs:
+                start = time.perf_counter()
+                for _frame in render_frames(prepared.render_source, points, threads):
+                    pass
+                runs[threads].append(len(points) / (time.perf_counter() - start))
+        threaded[size] = runs
+    print(f"\nrender.frames alone (landmarks precomputed), frames/s, median of {args.runs} alternating runs")
+    for size, runs in threaded.items():
+        (one, one_fps), (many, many_fps) = runs.items()
+        ratios = [b / a for a, b in zip(one_fps, many_fps)]
+        print(f"{size:>5}²  {one} thread {statistics.median(one_fps):7.1f}   {many} threads "
+              f"{statistics.median(many_fps):7.1f}   ratio {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":

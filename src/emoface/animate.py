@@ -28,7 +28,7 @@ from .motion.eyes import blink_track, gaze_track
 from .motion.head import head_motion
 from .motion.performance import K25, K26, Performance, combine
 from .pipeline import Prepared, expression_params_check, prepare
-from .render.compose import render_frame
+from .render.frames import render_frames
 from .rig.sequence import deform_sequence
 from .types import Audio, PhonemeTrack
 
@@ -119,8 +119,9 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
                 progress: bool = False) -> None:
     """Render every frame of the performance and stream it into an mp4 with the sound.
 
-    The encoder runs in a second thread fed through a short queue (x264 and the warp both
-    release the GIL), so rendering and encoding overlap on two cores and memory stays bounded."""
+    Frames render on one thread per core (`render.frames`) and the encoder runs on another, fed
+    through a short queue (x264 and the warp release the GIL), so rendering and encoding overlap
+    and memory stays bounded."""
     from tqdm import tqdm
 
     from .io.video import VideoWriter, encoding_thread
@@ -130,9 +131,9 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
             encoding_thread(writer, ENCODE_QUEUE) as put:
         params = performance.rig_params(prepared.source_aus)
         landmarks = deform_sequence(prepared.analysis, params, prepared.fit, performance.fps)
-        for points in tqdm(landmarks, total=len(performance), desc="emoface render", unit="frame",
-                           disable=not progress, leave=False):
-            put(render_frame(prepared.render_source, points))
+        for frame in tqdm(render_frames(prepared.render_source, landmarks), total=len(performance),
+                          desc="emoface render", unit="frame", disable=not progress, leave=False):
+            put(frame)
 
 
 def _finish(prepared, phonemes, speech, output, audio_source, clock, options, progress, export_curves,

@@ -35,6 +35,12 @@ def _rasterise(dst, src, triangles, depth, active, map_x, map_y, zbuf):  # pragm
         y0 = max(int(np.floor(min(ay, by, cy))), 0)
         y1 = min(int(np.ceil(max(ay, by, cy))), height - 1)
         z = depth[t]
+        # barycentric weights are affine in the pixel position: w = w0 + wx * px + wy * py
+        inv = 1.0 / area
+        wa0, wax, way = (bx * cy - by * cx) * inv, (by - cy) * inv, (cx - bx) * inv
+        wb0, wbx, wby = (cx * ay - cy * ax) * inv, (cy - ay) * inv, (ax - cx) * inv
+        sax, sbx, scx = np.float64(src[ia, 0]), np.float64(src[ib, 0]), np.float64(src[ic, 0])
+        say, sby, scy = np.float64(src[ia, 1]), np.float64(src[ib, 1]), np.float64(src[ic, 1])
         for py in range(y0, y1 + 1):
             # the row's span inside the triangle (edges crossing this row), then test exactly
             lo, hi = 1e30, -1e30
@@ -47,17 +53,18 @@ def _rasterise(dst, src, triangles, depth, active, map_x, map_y, zbuf):  # pragm
                         lo, hi = min(lo, x), max(hi, x)
             if lo > hi:
                 continue
+            ra, rb = wa0 + way * py, wb0 + wby * py
             for px in range(max(x0, int(np.floor(lo)) - 1), min(x1, int(np.ceil(hi)) + 1) + 1):
-                wa = ((bx - px) * (cy - py) - (by - py) * (cx - px)) / area
-                wb = ((cx - px) * (ay - py) - (cy - py) * (ax - px)) / area
+                wa = ra + wax * px
+                wb = rb + wbx * px
                 wc = 1.0 - wa - wb
                 if wa < -INSIDE_EPS or wb < -INSIDE_EPS or wc < -INSIDE_EPS:
                     continue
                 if z >= zbuf[py, px]:
                     continue
                 zbuf[py, px] = z
-                map_x[py, px] = wa * src[ia, 0] + wb * src[ib, 0] + wc * src[ic, 0]
-                map_y[py, px] = wa * src[ia, 1] + wb * src[ib, 1] + wc * src[ic, 1]
+                map_x[py, px] = wa * sax + wb * sbx + wc * scx
+                map_y[py, px] = wa * say + wb * sby + wc * scy
 
 
 @functools.lru_cache(maxsize=8)
