@@ -27,8 +27,9 @@ from .canonical_mesh import canonical_mesh
 # on re-rendered portraits while holding crosstalk to ~1-2 units (bench/calibrate_au_reading.py).
 RIDGE = 0.05
 # AUs that MediaPipe's blendshapes read well (an independent network, preferred where it works);
-# the geometric solve leaves them out so they cannot absorb other AUs' motion.
-BLENDSHAPE_READ_AUS = (7, 14, 45)
+# the geometric solve leaves them out so they cannot absorb other AUs' motion. (mouthDimple does
+# not react to the rig's AU14 at all, < 0.005 at +2.5, so AU14 is read geometrically.)
+BLENDSHAPE_READ_AUS = (7, 45)
 GEOMETRY_AUS = tuple(au for au in AU_IDS if au not in BLENDSHAPE_READ_AUS)
 
 

@@ -66,7 +66,11 @@ AU_MOVES: dict[int, tuple[Move, ...]] = {
          Move(NOSE_WINGS, (0.0, 0.12, 0.0), 0.7, "upper_lip")),
     12: (Move(CORNERS, (0.75, 0.85, -0.3), 1.0, "all", True),
          Move(CHEEKS, (0.05, 0.3, 0.1), 1.4, "lower_lid", True)),
-    14: (Move(CORNERS, (0.3, 0.05, -0.45), 0.6, "all", True),),
+    # dimpler: the corners tighten, drawn back and a little up and out, and the lips between
+    # them press flat (thinner); seen from the front it is a tight, closed, faint smile
+    14: (Move(CORNERS, (0.25, 0.2, -0.5), 0.45, "all", True),
+         Move(UPPER_LIP_OUTER, (0.0, -0.15, 0.0), 0.35, "upper_lip"),
+         Move(LOWER_LIP_OUTER, (0.0, 0.2, 0.0), 0.35, "jaw")),
     15: (Move(CORNERS, (0.1, -0.8, 0.0), 0.85, "all", True),),
     17: (Move(topo.CHIN, (0.0, 0.45, 0.15), 1.2, "jaw"),
          Move(LOWER_LIP_OUTER, (0.0, 0.3, 0.2), 0.7, "jaw")),
