@@ -161,12 +161,18 @@ def _finish(prepared, phonemes, speech, output, audio_source, clock, options, pr
     return Animation(Path(output), performance, phonemes, phonemes.method, dict(clock.seconds), tuple(choices))
 
 
-def _check_options(emotion, level, aus, fps, seed, pose_scale, refine=False):
+def check_video_options(emotion, level, aus, fps, pose_scale) -> None:
+    """Validate an emotion spec, frame rate and head-motion scale before any expensive work
+    (raises InputError); shared by `animate`, `say` and `reenact`."""
     expression_params_check(emotion, level, aus)
     if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
         raise InputError(f"fps must be between 1 and 120, got {fps!r}")
     if not (np.isfinite(pose_scale) and 0.0 <= pose_scale <= 5.0):
         raise InputError(f"pose scale must be between 0 and 5, got {pose_scale!r}")
+
+
+def _check_options(emotion, level, aus, fps, seed, pose_scale, refine=False):
+    check_video_options(emotion, level, aus, fps, pose_scale)
     return dict(fps=float(fps), emotion=emotion, level=float(level), aus=aus, seed=int(seed),
                 pose_scale=float(pose_scale), refine=bool(refine))
 

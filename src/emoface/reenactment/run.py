@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..animate import (DEFAULT_FPS, DEFAULT_SIZE, StageClock, frame_count, silent_track, talking_target_aus,
-                       write_video)
+from ..animate import (DEFAULT_FPS, DEFAULT_SIZE, StageClock, check_video_options, frame_count, silent_track,
+                       talking_target_aus, write_video)
 from ..control.les import AU_LIMIT
 from ..errors import InputError
 from ..motion.performance import Performance, combine
-from ..pipeline import expression_params_check, prepare
+from ..pipeline import prepare
 from ..vocab import AU_IDS, AU_INDEX
 from .readings import DrivingReadings, read_track
 from .retarget import (ExpressionTransfer, transfer_blinks, transfer_expression, transfer_gaze, transfer_mouth,
@@ -123,14 +123,6 @@ def _duration_s(speech, expression: DrivingReadings, pose: DrivingReadings, mout
     return max(len(r) / r.fps for r in moving)
 
 
-def _check_options(emotion, level, aus, fps, pose_scale) -> None:
-    expression_params_check(emotion, level, aus)
-    if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
-        raise InputError(f"fps must be between 1 and 120, got {fps!r}")
-    if not (np.isfinite(pose_scale) and 0.0 <= pose_scale <= 5.0):
-        raise InputError(f"pose scale must be between 0 and 5, got {pose_scale!r}")
-
-
 def _describe(transfer: ExpressionTransfer, fps: float) -> str:
     mean = transfer.deltas.mean(axis=(0, 2))
     moved = ", ".join(f"AU{au} {mean[AU_INDEX[au]]:+.1f}" for au in AU_IDS if abs(mean[AU_INDEX[au]]) >= 0.2)
@@ -168,7 +160,7 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
 
     if audio is not None and mouth_from is not None:
         raise InputError("give the mouth either from a video (mouth_from) or from speech (audio), not both")
-    _check_options(emotion, level, aus, fps, pose_scale)
+    check_video_options(emotion, level, aus, fps, pose_scale)
     expression_path = _check_video(expression_from, "the expression video")
     pose_path = _check_video(pose_from, "the pose video") if pose_from is not None else expression_path
     mouth_path = (None if audio is not None else
