@@ -120,6 +120,18 @@ def test_bad_arguments(run_cli, tmp_path, fake_core, astronaut_png, args, fragme
     assert not fake_core.express
 
 
+def test_cli_size_bounds_are_the_pipelines(needs_core):
+    """The parser keeps its own copy of the size bounds (to stay light); it must not drift."""
+    import emoface.cli as cli
+    from emoface import pipeline
+
+    assert (cli.MIN_SIZE_PX, cli.MAX_SIZE_PX) == (pipeline.MIN_SIZE_PX, pipeline.MAX_SIZE_PX)
+    for bad in (pipeline.MIN_SIZE_PX - 1, pipeline.MAX_SIZE_PX + 1, 256.0):
+        with pytest.raises(InputError, match="size must be an integer"):
+            pipeline.check_size(bad)
+    pipeline.check_size(pipeline.MIN_SIZE_PX)
+
+
 def test_missing_output_option(run_cli, astronaut_png):
     status, _, err = run_cli("express", astronaut_png, "--emotion", "happy")
     assert status == 2

@@ -37,7 +37,7 @@ log = logging.getLogger("emoface")
 
 DEMO_EMOTIONS: tuple[str, ...] = ("happy", "sad", "angry", "surprised")
 DEMO_LEVELS: tuple[float, ...] = (0.0, 1.0, 2.0, 3.0)
-MIN_SIZE_PX, MAX_SIZE_PX = 64, 8192  # as emoface.pipeline accepts
+MIN_SIZE_PX, MAX_SIZE_PX = 64, 8192  # as emoface.pipeline accepts (not imported: it loads the models' code)
 
 _AU_SPEC = re.compile(r"^(?:au)?(\d+)([lr]?)=(.+)$", re.IGNORECASE)
 

@@ -20,6 +20,8 @@ from .rig.deform import FaceFit, deform, fit_face
 from .types import FaceAnalysis, RigParams
 from .vocab import AU_INDEX, AU_MAX
 
+MIN_SIZE_PX, MAX_SIZE_PX = 64, 8192   # long side a render may be asked for (`--size`)
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -45,11 +47,17 @@ def _as_rgb(image) -> np.ndarray:
     return load_image(image)
 
 
+def check_size(size) -> None:
+    """Raise InputError unless `size` (a long side asked for, px) is an integer in
+    MIN_SIZE_PX..MAX_SIZE_PX."""
+    if not isinstance(size, (int, np.integer)) or not MIN_SIZE_PX <= size <= MAX_SIZE_PX:
+        raise InputError(f"size must be an integer between {MIN_SIZE_PX} and {MAX_SIZE_PX} px, got {size!r}")
+
+
 def _resize_long_side(rgb: np.ndarray, size: int | None) -> np.ndarray:
     if size is None:
         return rgb
-    if not isinstance(size, (int, np.integer)) or size < 64 or size > 8192:
-        raise InputError(f"size must be an integer between 64 and 8192 px, got {size!r}")
+    check_size(size)
     h, w = rgb.shape[:2]
     scale = size / max(h, w)
     if scale == 1.0:

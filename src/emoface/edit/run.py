@@ -110,10 +110,11 @@ def _frames(video: Path, size_wh: tuple[int, int] | None) -> Iterator[np.ndarray
 
 def _output_size(size_wh: tuple[int, int], size: int | None) -> tuple[int, int] | None:
     """(width, height) after shrinking the long side to `size` px (never enlarged); None = as is."""
+    from ..pipeline import check_size
+
     if size is None:
         return None
-    if not isinstance(size, (int, np.integer)) or not 64 <= size <= 8192:
-        raise InputError(f"size must be an integer between 64 and 8192 px, got {size!r}")
+    check_size(size)
     w, h = size_wh
     if max(w, h) <= size:
         return None
