@@ -18,6 +18,7 @@ import threading
 
 import numpy as np
 
+from ..io.audio import pcm16_bytes
 from ..types import Audio, PhonemeTrack
 from .phonemes import ARPABET, SILENCE, VOWELS
 
@@ -97,10 +98,6 @@ def _ensure_in_dictionary(decoder, words: list[str]) -> list[str]:
     return [w for w in words if decoder.lookup_word(w) is not None]
 
 
-def _pcm16(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
-
-
 def _decode(decoder, pcm: bytes) -> None:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
@@ -121,7 +118,7 @@ def forced_align(audio: Audio, text: str, offset_s: float = 0.0) -> PhonemeTrack
         words = _ensure_in_dictionary(decoder, normalise_words(text))
         if not words:
             raise AlignmentFailed("no alignable words in the transcript")
-        pcm = _pcm16(audio.samples)
+        pcm = pcm16_bytes(audio.samples)
         try:
             decoder.set_align_text(" ".join(words))
         except RuntimeError as exc:
@@ -154,7 +151,7 @@ def phone_loop(audio: Audio, offset_s: float = 0.0) -> PhonemeTrack:
         raise ValueError(f"phone_loop expects {ALIGN_RATE} Hz audio, got {audio.sample_rate}")
     with _LOCK:
         decoder = _phone_decoder()
-        _decode(decoder, _pcm16(audio.samples))
+        _decode(decoder, pcm16_bytes(audio.samples))
         segs = [(s.word, s.start_frame * FRAME_S + offset_s, (s.end_frame + 1) * FRAME_S + offset_s)
                 for s in decoder.seg()]
     if not segs:

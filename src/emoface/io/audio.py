@@ -75,15 +75,19 @@ def is_silent(audio: Audio, threshold_dbfs: float = -50.0) -> bool:
     return rms_dbfs(audio) < threshold_dbfs
 
 
+def pcm16_bytes(samples: np.ndarray) -> bytes:
+    """Float samples [N] in [-1, 1] (clipped) -> little-endian 16-bit PCM bytes."""
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
 def save_wav(path: str | os.PathLike, audio: Audio) -> None:
     """Write mono float audio (`Audio.samples` in [-1, 1]) as a 16-bit PCM wav at its own rate
     (e.g. synthesised speech to mux into a video, or test and benchmark clips)."""
-    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).astype("<i2")
     with wave.open(str(path), "wb") as f:
         f.setnchannels(1)
         f.setsampwidth(2)
         f.setframerate(int(audio.sample_rate))
-        f.writeframes(pcm.tobytes())
+        f.writeframes(pcm16_bytes(audio.samples))
 
 
 def open_media(path: Path, what: str = "read") -> av.container.InputContainer:
