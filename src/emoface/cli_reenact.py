@@ -46,20 +46,17 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
 
 def _cmd_reenact(args: argparse.Namespace) -> None:
     from .cli import au_dict
-    from .cli_talk import VIDEO_SUFFIXES, check_exports
+    from .cli_talk import _check_video_output, _emotion_level, check_exports
     from .reenactment import reenact
 
-    if args.output.suffix.lower() not in VIDEO_SUFFIXES:
-        raise InputError(f"cannot write {args.output}: a video needs one of {', '.join(VIDEO_SUFFIXES)}")
-    if args.emotion is None and args.level is not None:
-        raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
+    _check_video_output(args.output)
+    emotion, level = _emotion_level(args)
     if args.audio is None and (args.transcript is not None or args.language != "en"):
         raise InputError("--transcript and --language apply to --audio only")
-    level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
     check_exports(args)
     reenact(args.portrait, args.expression_from, args.output, pose_from=args.pose_from,
             mouth_from=args.mouth_from, audio=args.audio, transcript=args.transcript,
-            language=args.language, emotion=args.emotion, level=level, aus=au_dict(args.aus),
+            language=args.language, emotion=emotion, level=level, aus=au_dict(args.aus),
             fps=args.fps, size=args.size, seed=args.seed, pose_scale=args.pose_scale,
             still=args.still, export_curves=args.export_curves,
             export_les=getattr(args, "export_les", None), progress=True)
