@@ -121,11 +121,14 @@ def test_bad_arguments(run_cli, tmp_path, fake_core, astronaut_png, args, fragme
 
 
 def test_cli_size_bounds_are_the_pipelines(needs_core):
-    """The parser keeps its own copy of the size bounds (to stay light); it must not drift."""
+    """The parser keeps its own copies of the size bounds and video suffixes (to stay light);
+    they must not drift from what the pipeline and the video writer accept."""
     import emoface.cli as cli
-    from emoface import pipeline
+    from emoface import cli_talk, pipeline
+    from emoface.io.video import VIDEO_FORMATS
 
     assert (cli.MIN_SIZE_PX, cli.MAX_SIZE_PX) == (pipeline.MIN_SIZE_PX, pipeline.MAX_SIZE_PX)
+    assert set(cli_talk.VIDEO_SUFFIXES) == set(VIDEO_FORMATS)
     for bad in (pipeline.MIN_SIZE_PX - 1, pipeline.MAX_SIZE_PX + 1, 256.0):
         with pytest.raises(InputError, match="size must be an integer"):
             pipeline.check_size(bad)

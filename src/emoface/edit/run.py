@@ -15,7 +15,6 @@ import dataclasses
 import logging
 import queue
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +158,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     NoFaceError when no frame shows a face.
     """
     from ..analyze.track import track_frames
+    from ..animate import StageClock
     from ..io.images import check_output_path
     from ..io.video import VIDEO_FORMATS, video_info
     from .timing import constant_rate_schedule, frame_times, is_variable_rate
@@ -179,45 +179,42 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
         raise InputError(f"cannot read video {video}: its frame rate is unknown")
     size_wh = _output_size(info.size_wh, size)
     out_wh = size_wh or info.size_wh
-    seconds: dict[str, float] = {}
+    clock = StageClock()
     choices = ()
     if auto:
-        t0 = time.perf_counter()
-        choices, keys = _auto_keys(video, info, transcript)
-        spec = dataclasses.replace(spec, timeline=tuple(keys))
-        seconds["emotion auto"] = time.perf_counter() - t0
+        with clock.stage("emotion auto"):
+            choices, keys = _auto_keys(video, info, transcript)
+            spec = dataclasses.replace(spec, timeline=tuple(keys))
 
-    t0 = time.perf_counter()
-    times = frame_times(video)
-    variable = is_variable_rate(times)
-    track = track_frames(_prefetched(_frames(video, size_wh)), info.fps, face_index, smooth=True,
-                         progress=progress, total=info.frame_count or None)
-    seconds["decode+track"] = time.perf_counter() - t0
+    with clock.stage("decode+track"):
+        times = frame_times(video)
+        variable = is_variable_rate(times)
+        track = track_frames(_prefetched(_frames(video, size_wh)), info.fps, face_index, smooth=True,
+                             progress=progress, total=info.frame_count or None)
     if track.image_size != (out_wh[1], out_wh[0]):
         out_wh = (track.image_size[1], track.image_size[0])
 
-    t0 = time.perf_counter()
-    raw, fits = _own_expression(track)
-    own = smooth_aus(raw, track.found)
-    schedule = np.arange(len(track))
-    if variable and times is not None and len(times) == len(track):
-        schedule = constant_rate_schedule(times, info.fps)
-        log.info("variable frame rate: %d frames resampled to %d at a constant %g fps", len(track),
-                 len(schedule), info.fps)
-    elif variable:
-        log.warning("variable frame rate, but the timestamps do not match the frames: frames kept as they are")
-        variable = False
-    found = track.found[schedule]
-    residual = residual_aus(own[schedule], found, info.fps, spec, blink=raw[schedule, AU_INDEX[45]])
-    seconds["plan"] = time.perf_counter() - t0
+    with clock.stage("plan"):
+        raw, fits = _own_expression(track)
+        own = smooth_aus(raw, track.found)
+        schedule = np.arange(len(track))
+        if variable and times is not None and len(times) == len(track):
+            schedule = constant_rate_schedule(times, info.fps)
+            log.info("variable frame rate: %d frames resampled to %d at a constant %g fps", len(track),
+                     len(schedule), info.fps)
+        elif variable:
+            log.warning("variable frame rate, but the timestamps do not match the frames: frames kept as they are")
+            variable = False
+        found = track.found[schedule]
+        residual = residual_aus(own[schedule], found, info.fps, spec, blink=raw[schedule, AU_INDEX[45]])
     lost = int((~track.found).sum())
     log.info("face found in %d of %d frames%s; %s", len(track) - lost, len(track),
              f" ({lost} passed through unchanged)" if lost else "",
              "sound copied" if info.has_audio else "the video has no sound: the output is silent")
 
-    t0 = time.perf_counter()
-    _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress)
-    seconds["decode+render+encode"] = time.perf_counter() - t0
+    with clock.stage("decode+render+encode"):
+        _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress)
+    seconds = dict(clock.seconds)
     total = sum(seconds.values())
     log.info("wrote %s: %d frames at %g fps, %dx%d, %.1f frames/s; stages %s", output, len(schedule),
              info.fps, out_wh[0], out_wh[1], len(schedule) / max(total, 1e-9),
