@@ -22,7 +22,7 @@ from .control.les import target_aus
 from .control.timeline import DEFAULT_TRANSITION_S, timeline_aus
 from .drive.coarticulation import mouth_track
 from .drive.phonemes import SILENCE
-from .drive.prosody import loudness_db, sample_envelope
+from .drive.prosody import loudness_at
 from .errors import InputError
 from .motion.eyes import blink_track, gaze_track
 from .motion.head import head_motion
@@ -97,8 +97,7 @@ def plan_performance(prepared: Prepared, phonemes: PhonemeTrack, speech: Audio, 
 
     timeline: optional sequence of `control.timeline.EmotionKey`; it replaces emotion/level."""
     n = frame_count(speech.duration_s, fps)
-    envelope = loudness_db(speech)
-    level_at = (lambda t: sample_envelope(envelope, np.asarray(t))) if len(envelope) else None
+    level_at = loudness_at(speech)
     mouth = mouth_track(phonemes, n, fps, level_at)
     if timeline:
         emotion_aus = timeline_aus(list(timeline), n, fps,
@@ -142,31 +141,32 @@ def _finish(prepared, phonemes, speech, output, audio_source, clock, options, pr
         performance = plan_performance(prepared, phonemes, speech, **options)
     with clock.stage("render+encode"):
         write_video(prepared, performance, output, audio_source, progress)
-    if export_curves is not None:
-        from .export.curves import save_curves
+    if export_curves is not None or export_les is not None:
+        from .export.files import save_exports
+        from .export.les import performance_keys
 
         with clock.stage("export"):
-            save_curves(export_curves, performance,
-                        {"emotion_auto": [c.as_dict() for c in choices]} if choices else None)
-    if export_les is not None:
-        from .export.les import les_clip, performance_keys, save_les
-
-        keys = performance_keys(options["emotion"], options["level"], options.get("timeline"))
-        with clock.stage("export"):
-            save_les(export_les, les_clip(performance.aus, performance.fps, keys, options["transition_s"],
-                                          Path(output).stem))
+            save_exports(performance, export_curves, export_les,
+                         performance_keys(options["emotion"], options["level"], options.get("timeline")),
+                         options["transition_s"], Path(output).stem,
+                         {"emotion_auto": [c.as_dict() for c in choices]} if choices else None)
     log.info("wrote %s: %d frames at %g fps (%s); stages %s", output, len(performance),
              performance.fps, phonemes.method,
              ", ".join(f"{k} {v:.2f}s" for k, v in clock.seconds.items()))
     return Animation(Path(output), performance, phonemes, phonemes.method, dict(clock.seconds), tuple(choices))
 
 
+def check_fps(fps: float) -> None:
+    """Raise InputError unless the frame rate is 1-120 frames/s."""
+    if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
+        raise InputError(f"fps must be between 1 and 120, got {fps!r}")
+
+
 def check_video_options(emotion, level, aus, fps, pose_scale) -> None:
     """Validate an emotion spec, frame rate and head-motion scale before any expensive work
     (raises InputError); shared by `animate`, `say` and `reenact`."""
     expression_params_check(emotion, level, aus)
-    if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
-        raise InputError(f"fps must be between 1 and 120, got {fps!r}")
+    check_fps(fps)
     if not (np.isfinite(pose_scale) and 0.0 <= pose_scale <= 5.0):
         raise InputError(f"pose scale must be between 0 and 5, got {pose_scale!r}")
 

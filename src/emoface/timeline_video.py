@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .animate import frame_count, write_video
+from .animate import check_fps, frame_count, write_video
 from .control.les import target_aus
 from .control.timeline import DEFAULT_TRANSITION_S, timeline_aus
 from .drive.coarticulation import MouthTrack
@@ -54,6 +54,7 @@ def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None
     throughout; duration_s: video length (default: last key + transition + HOLD_S);
     export_curves / export_les: optional JSON / CSV paths; refine: EmoHead hyperplane
     refinement (`control.hyperplanes`). Returns the Performance."""
+    from .export.files import save_exports
     from .io.images import check_output_path
 
     keys = list(keys)
@@ -61,8 +62,7 @@ def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None
         raise InputError("an emotion timeline needs at least one key")
     for key in keys:
         expression_params_check(key.emotion, key.level, aus)
-    if not (np.isfinite(fps) and 1.0 <= fps <= 120.0):
-        raise InputError(f"fps must be between 1 and 120, got {fps!r}")
+    check_fps(fps)
     if duration_s is None:
         duration_s = default_duration_s(keys, transition_s)
     if not (np.isfinite(duration_s) and 0 < duration_s <= MAX_DURATION_S):
@@ -75,13 +75,6 @@ def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None
     log.info("timeline of %d keys over %.2f s: %d frames at %g fps", len(keys), duration_s,
              len(performance), fps)
     write_video(prepared, performance, output, None, progress)
-    if export_curves is not None:
-        from .export.curves import save_curves
-
-        save_curves(export_curves, performance)
-    if export_les is not None:
-        from .export.les import les_clip, save_les
-
-        save_les(export_les, les_clip(performance.aus, fps, keys, transition_s, Path(output).stem))
+    save_exports(performance, export_curves, export_les, keys, transition_s, Path(output).stem)
     log.info("wrote %s", output)
     return performance

@@ -45,3 +45,10 @@ def sample_envelope(envelope: np.ndarray, times_s: np.ndarray) -> np.ndarray:
         return np.zeros(len(times_s), np.float32)
     centres = (np.arange(len(envelope)) + 0.5) * HOP_S
     return np.interp(times_s, centres, envelope).astype(np.float32)
+
+
+def loudness_at(audio: Audio):
+    """The audio's loudness (dB, `loudness_db`) as a function of time: times_s [N] -> [N], or
+    None for audio too short to have an envelope (the mouth and head then ignore loudness)."""
+    envelope = loudness_db(audio)
+    return (lambda t: sample_envelope(envelope, np.asarray(t))) if len(envelope) else None

@@ -227,18 +227,14 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
                  _sound_for(mouth_path, n / fps, Path(tmp)) if mouth_path is not None else None)
         with clock.stage("render+encode"):
             write_video(prepared, performance, output, sound, progress)
-    if export_curves is not None:
-        from ..export.curves import save_curves
-
-        with clock.stage("export"):
-            save_curves(export_curves, performance)
-    if export_les is not None:
+    if export_curves is not None or export_les is not None:
         from ..control.timeline import DEFAULT_TRANSITION_S
-        from ..export.les import les_clip, performance_keys, save_les
+        from ..export.files import save_exports
+        from ..export.les import performance_keys
 
         with clock.stage("export"):
-            save_les(export_les, les_clip(performance.aus, performance.fps, performance_keys(emotion, level, None),
-                                          DEFAULT_TRANSITION_S, Path(output).stem))
+            save_exports(performance, export_curves, export_les, performance_keys(emotion, level, None),
+                         DEFAULT_TRANSITION_S, Path(output).stem)
     sources = {"expression": str(expression_path), "pose": None if still else str(pose_path),
                "mouth": str(mouth_path) if mouth_path is not None else (f"speech {audio} ({phonemes.method})"),
                "sound": str(audio) if audio is not None else (str(mouth_path) if sound else None)}
@@ -250,13 +246,12 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
 def _speech_mouth(speech, transcript, language, n: int, fps: float, clock: StageClock):
     """Speech -> (MouthTrack of n frames, PhonemeTrack), as `animate` times the lips."""
     from ..drive.coarticulation import mouth_track
-    from ..drive.prosody import loudness_db, sample_envelope
+    from ..drive.prosody import loudness_at
     from ..drive.speech import phoneme_track
     from ..io.audio import is_silent
 
     with clock.stage("transcribe+align"):
         phonemes = silent_track(speech.duration_s) if is_silent(speech) else phoneme_track(speech, transcript, language)
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
-    envelope = loudness_db(speech)
-    level_at = (lambda t: sample_envelope(envelope, np.asarray(t))) if len(envelope) else None
+    level_at = loudness_at(speech)
     return mouth_track(phonemes, n, fps, level_at), phonemes
