@@ -60,6 +60,19 @@ def test_jaw_drop_shows_a_mouth_interior(prepared):
     assert np.percentile(inside, 97) > 0.75 * face     # and light teeth
 
 
+def test_teeth_are_rounded_crowns_not_a_slab():
+    """Each drawn tooth's biting edge curves up into a notch at its seams and its face darkens
+    towards them; in the middle of a tooth the edge is straight and the face at full light."""
+    from emoface.render.mouth import TOOTH_SEAMS, tooth_crowns
+
+    seams = [pos for pos, _ in TOOTH_SEAMS]
+    middles = np.array([(a + b) / 2 for a, b in zip(seams, seams[1:] + [1.0])], np.float32)
+    notch, shade = tooth_crowns(middles, TOOTH_SEAMS)
+    assert np.allclose(notch, 0.0) and np.allclose(shade, 1.0)
+    notch, shade = tooth_crowns(np.array(seams[1:], np.float32) - 1e-4, TOOTH_SEAMS)
+    assert np.all(notch > 0.95) and np.all(shade < 0.85)
+
+
 def test_blink_closes_the_eye(prepared):
     """AU45 at 5: the eyelid margins meet, and MediaPipe, re-analysing, sees closed eyes."""
     from emoface.analyze.landmarker import analyze_image

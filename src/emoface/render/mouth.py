@@ -6,8 +6,10 @@ teeth and tongue would be squeezed or stretched by any change, so the inside is 
 the lips move, the lips are textured from their real edges rather than from MediaPipe's inner
 points (which often lie on the teeth), and a thin seam is drawn where the closed lips meet.
 The painting: a dark cavity, the upper teeth hanging from the upper lip, the lower
-teeth and tongue rising from the lower lip (visible as the jaw opens), soft shading towards the
-corners and under the upper lip, all inside an anti-aliased lip polygon. Colours are taken from
+teeth and tongue rising from the lower lip (visible as the jaw opens), each tooth a rounded crown
+(notched biting edge, face darkening towards its seams) rather than a flat white slab, the row
+receding into the cheeks' shadow towards the corners, soft shading under the upper lip, all
+inside an anti-aliased lip polygon. Colours are taken from
 the person's own lips and skin so a sepia photo or a painting gets matching tones.
 
 Convention: landmarks are px (x, y), y down; images are float32 RGB in [0, 1].
@@ -18,6 +20,7 @@ import cv2
 import numpy as np
 
 from ..analyze import topology as topo
+from ..rig.regions import smoothstep
 
 AA_SHIFT = 4  # cv2 sub-pixel bits for polygon filling
 
@@ -82,6 +85,16 @@ TONGUE_RISE = 0.35         # the tongue's back shows above the lower teeth by th
 # foreshortened towards the corners, and how dark each seam is
 TOOTH_SEAMS = ((0.0, 0.22), (0.30, 0.18), (0.52, 0.14), (0.70, 0.10), (0.84, 0.06))
 LOWER_SEAMS = ((0.0, 0.12), (0.20, 0.10), (0.42, 0.08), (0.62, 0.06))
+# each tooth is a rounded crown, not a slab: its biting edge curves up into a small notch at the
+# seams (NOTCH, of the half-width, over the outer NOTCH_SPAN of each side of the tooth) and its
+# face darkens towards the seams (ROUNDING); beyond CORRIDOR_START the row recedes into the
+# cheeks' shadow (the buccal corridor), the teeth fading into the cavity by CORRIDOR_FADE at the
+# corners
+NOTCH = 0.035
+NOTCH_SPAN = 0.45
+ROUNDING = 0.22
+CORRIDOR_START = 0.6
+CORRIDOR_FADE = 0.65
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -95,6 +108,21 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
     scale = float((sig * np.diag(e)).sum() / max((s ** 2).sum() / len(src), 1e-9))
     a = scale * rot
     return a.astype(np.float32), (md - ms @ a.T).astype(np.float32)
+
+
+def tooth_crowns(ax: np.ndarray, seams) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pixel sits on its tooth -> (notch, shade), both shaped like ax [...].
+
+    ax: |x| across the mouth in half-widths (0 = midline); seams: ((position, darkness), ...)
+    from the midline out, the last tooth reaching the corner (1). notch: 0..1, how far the biting
+    edge curves away (1 at a seam, 0 over the tooth's middle); shade: brightness of the tooth's
+    rounded face (1 in its middle, 1 - ROUNDING at its sides)."""
+    edges = np.array([pos for pos, _ in seams] + [1.0], np.float32)
+    k = np.clip(np.searchsorted(edges, ax, side="right") - 1, 0, len(edges) - 2)
+    lo, hi = edges[k], edges[k + 1]
+    side = np.abs(2.0 * (ax - lo) / np.maximum(hi - lo, 1e-6) - 1.0)   # 0 middle, 1 at a seam
+    notch = np.clip((side - (1.0 - NOTCH_SPAN)) / NOTCH_SPAN, 0.0, 1.0) ** 2
+    return notch, 1.0 - ROUNDING * side ** 4
 
 
 def _curve(x_query: np.ndarray, pts_x: np.ndarray, pts_y: np.ndarray) -> np.ndarray:
@@ -176,10 +204,14 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
         jaw = (to_mouth(dst2[list(JAW_POINTS)]) - (src2[list(JAW_POINTS)] - centre) @ basis).mean(0)
         jaw_v = JAW_TO_INCISORS * float(jaw[1])
     # bone-anchored tooth lines (v, px): upper incisal edge curves up towards the corners
-    edge_u = relaxed_upper + half * UPPER_SHOW * (1.0 - 0.6 * ax ** 2)
-    gum_u = edge_u - half * UPPER_LENGTH * (1.0 - 0.2 * ax ** 2)
-    edge_l = edge_u - half * OVERBITE + jaw_v
-    foot_l = edge_l + half * LOWER_LENGTH
+    notch_u, crown_u = tooth_crowns(ax, TOOTH_SEAMS)
+    notch_l, crown_l = tooth_crowns(ax, LOWER_SEAMS)
+    row_u = relaxed_upper + half * UPPER_SHOW * (1.0 - 0.6 * ax ** 2)
+    gum_u = row_u - half * UPPER_LENGTH * (1.0 - 0.2 * ax ** 2)
+    edge_u = row_u - half * NOTCH * notch_u
+    row_l = row_u - half * OVERBITE + jaw_v
+    edge_l = row_l + half * NOTCH * notch_l
+    foot_l = row_l + half * LOWER_LENGTH
     opening = np.maximum(lower_lip - upper_lip, 1e-3)
 
     def inside(lo, hi, soft=0.8):   # soft coverage of lo < v < hi
@@ -195,12 +227,13 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     # tongue: a rounded hump resting behind the lower teeth, lit on its front; the lower teeth go
     # down with the jaw and the tongue's back less so, so it shows above them in a wide mouth
     hump = np.sqrt(np.clip(1.0 - (x / 0.9) ** 2, 0, 1))
-    tongue_top = edge_l - (0.12 * half + TONGUE_RISE * max(jaw_v, 0.0)) * hump
+    tongue_top = row_l - (0.12 * half + TONGUE_RISE * max(jaw_v, 0.0)) * hump
     tongue = np.clip((v - tongue_top) / 1.0, 0, 1) * hump
     lit = 0.5 + 0.5 * np.clip((v - tongue_top) / max(0.25 * half, 1.0), 0, 1)
     img += (c["tongue"] * lit[..., None] - img) * tongue[..., None]
     # tooth shading: corners recede into shadow; seams between the teeth
     arch_light = np.clip(1.0 - 0.6 * ax ** 2.2, 0.2, 1.0)
+    corridor = 1.0 - CORRIDOR_FADE * smoothstep(ax, CORRIDOR_START, 1.0)
     def seams(table):
         out = np.ones_like(ax)
         for pos, strength in table:
@@ -208,16 +241,17 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
         return out
     lip_shadow = 0.6 + 0.4 * np.clip(below_upper / max(0.12 * half, 1.0), 0, 1)
     # lower teeth (behind the upper row, narrower arch, in the upper lip's and teeth's shadow)
-    lower_t = inside(edge_l, foot_l) * np.clip((0.75 - ax) / 0.15, 0, 1)
-    down_shadow = 0.8 - 0.3 * np.clip((v - edge_l) / max(0.2 * half, 1.0), 0, 1)
-    lower_shade = arch_light * seams(LOWER_SEAMS) * down_shadow * (0.75 + 0.25 * lip_shadow)
+    lower_t = inside(edge_l, foot_l) * np.clip((0.75 - ax) / 0.15, 0, 1) * corridor
+    down_shadow = 0.8 - 0.3 * np.clip((v - row_l) / max(0.2 * half, 1.0), 0, 1)
+    lower_shade = arch_light * seams(LOWER_SEAMS) * crown_l * down_shadow * (0.75 + 0.25 * lip_shadow)
     # in the mouth's shade teeth take on its warm light, not grey (a grey row reads green beside red lips)
     lower_colour = c["teeth"] * lower_shade[..., None] + TEETH_BOUNCE * c["tongue"] * (1.0 - lower_shade)[..., None]
     img += (lower_colour - img) * lower_t[..., None]
     # upper teeth, and the gum above them if the lip is raised that far
-    upper_t = inside(gum_u, edge_u) * np.clip((1.02 - ax) / 0.1, 0, 1)
-    edge_tint = 1.0 - 0.12 * np.clip((v - edge_u) / max(0.08 * half, 1.0) + 1.0, 0, 1)
-    img += (c["teeth"] * (arch_light * seams(TOOTH_SEAMS) * lip_shadow * edge_tint)[..., None] - img) * upper_t[..., None]
+    upper_t = inside(gum_u, edge_u) * np.clip((1.02 - ax) / 0.1, 0, 1) * corridor
+    edge_tint = 1.0 - 0.12 * np.clip((v - row_u) / max(0.08 * half, 1.0) + 1.0, 0, 1)
+    upper_shade = arch_light * seams(TOOTH_SEAMS) * crown_u * lip_shadow * edge_tint
+    img += (c["teeth"] * upper_shade[..., None] - img) * upper_t[..., None]
     gum = np.clip((gum_u - v) / 0.8 + 0.5, 0, 1) * np.clip((1.0 - ax) / 0.1, 0, 1)
     img += (c["tongue"] * (0.8 * arch_light * lip_shadow)[..., None] - img) * gum[..., None]
     region = frame[y0:y1, x0:x1].astype(np.float32) / 255.0
