@@ -71,7 +71,10 @@ AU_MOVES: dict[int, tuple[Move, ...]] = {
     14: (Move(CORNERS, (0.25, 0.2, -0.5), 0.45, "all", True),
          Move(UPPER_LIP_OUTER, (0.0, -0.15, 0.0), 0.35, "upper_lip"),
          Move(LOWER_LIP_OUTER, (0.0, 0.2, 0.0), 0.35, "jaw")),
-    15: (Move(CORNERS, (0.1, -0.8, 0.0), 0.85, "all", True),),
+    # depressor anguli oris is a broad triangle from the jaw line to the corner: the corner and
+    # the skin beside and below it go down together (a 0.85 cm falloff moved the corner alone,
+    # which MediaPipe, re-reading, half ignored: bench/au_edits.py AU15 -2.5 moved 2 of 5)
+    15: (Move(CORNERS, (0.1, -0.8, 0.0), 1.1, "all", True),),
     17: (Move(topo.CHIN, (0.0, 0.45, 0.15), 1.2, "jaw"),
          Move(LOWER_LIP_OUTER, (0.0, 0.3, 0.2), 0.7, "jaw")),
     20: (Move(CORNERS, (0.9, -0.15, -0.1), 0.9, "all", True),),
