@@ -50,8 +50,10 @@ LEVEL3: dict[str, dict[int, float]] = {
     "sad": {1: 5.0, 4: 4.0, 15: 5.0, 17: 3.0, 6: 2.0, 45: 2.0},
     # EMFACS surprise 1+2+5B+26 [EF78]; DTM14 surprised 1, 2, 25, 26, [5] (AU26 parts the lips)
     # AU5 at D, not EMFACS's B: MEAD's strong surprise (W011, level 3) reads eyeWide at ~3.8
-    # units on MediaPipe's scale, where B on the rig reads < 1.
-    "surprised": {1: 4.0, 2: 4.5, 5: 4.0, 26: 4.0},
+    # units on MediaPipe's scale, where B on the rig reads < 1. The jaw drop is at E: EMFACS
+    # allows 26 or 27 (mouth stretched open) and the LES set has no AU27, so 26 at its top
+    # grade stands in for the strong display (W011 level 3 opens about as tall as wide).
+    "surprised": {1: 4.0, 2: 4.5, 5: 4.0, 26: 5.0},
 }
 
 # AUs that join only from this level on (intense displays) [DTM14].

@@ -12,6 +12,7 @@ import numpy as np
 from ..analyze import topology as topo
 from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
+from .creases import shade_creases
 from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, paint_lip_seam,
                     own_teeth_colour, paint_mouth_interior, source_mouth_open)
 from .warp_fast import backward_map
@@ -89,6 +90,7 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
             points_src = points_src.copy()
             points_src[: topo.N_MESH] += open_source * (source.lip_texture - points_src[: topo.N_MESH])
     frame = warp_image(source.image, mesh, landmarks_dst, points_src)
+    shade_creases(frame, source.landmarks_px, landmarks_dst, source.fit.down, source.fit.scale)
     paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
                          open_source, source.lip_texture)
     if open_source > 0.0:

@@ -83,7 +83,12 @@ AU_MOVES: dict[int, tuple[Move, ...]] = {
          Move(CORNERS, (-0.2, 0.0, 0.0), 0.5, "all", True)),
     25: (Move(LOWER_LIP, (0.0, -0.55, 0.0), 0.6, "jaw"),
          Move(UPPER_LIP, (0.0, 0.08, 0.0), 0.5, "upper_lip")),
-    26: (),   # jaw rotation, see JAW_*
+    # jaw drop: the jaw rotation (JAW_*) plus the relaxed lips following it, the corners drawn
+    # down and in and the upper lip's middle lifting a little, so the opening is an oval
+    # rather than a slot as wide as the closed mouth (bench/express_targets.py: surprised
+    # read as fear at level 3 with the corners left in place)
+    26: (Move(topo.MOUTH_CORNERS, (-0.8, -0.1, 0.1), 0.6, "all", True),
+         Move(UPPER_LIP_OUTER, (0.0, 0.15, 0.05), 0.4, "upper_lip")),
     45: (),   # blink is person-specific (lid to lid), see deform.blink_displacement
 }
 
@@ -149,10 +154,14 @@ def jaw_rotation_field(verts: np.ndarray, angle: float) -> np.ndarray:
 @dataclass(frozen=True)
 class RigBasis:
     """au: [17, 2, 468, 3] cm per unit AU intensity, per side (0 = left, 1 = right).
-    mouth: [5, 468, 3] cm per unit mouth control."""
+    mouth: [5, 468, 3] cm per unit mouth control.
+    jaw_only: [2, 468, 3] cm per unit AU26 per side, the jaw rotation without the lips
+    following it: what a negative AU26 asks of `deform.close_mouth`, which closes the source's
+    own opening on its own geometry (the lips' following, reversed, would spread the corners)."""
 
     au: np.ndarray
     mouth: np.ndarray
+    jaw_only: np.ndarray
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,11 +172,13 @@ def rig_basis() -> RigBasis:
     for k, au_id in enumerate(AU_IDS):
         field = _field(AU_MOVES[au_id], verts)
         if au_id == 26:
-            field = jaw_rotation_field(verts, JAW_ANGLE_AU26)
+            field = field + jaw_rotation_field(verts, JAW_ANGLE_AU26)
         field = field / 5.0
         au[k, 0], au[k, 1] = field * left, field * (1.0 - left)
+    jaw = jaw_rotation_field(verts, JAW_ANGLE_AU26) / 5.0
+    jaw_only = np.stack([jaw * left, jaw * (1.0 - left)])
     mouth = np.zeros((len(MOUTH_CONTROLS), len(verts), 3), np.float32)
     for k, name in enumerate(MOUTH_CONTROLS):
         mouth[k] = (jaw_rotation_field(verts, JAW_ANGLE_OPEN) if name == "jaw_open"
                     else _field(MOUTH_MOVES[name], verts))
-    return RigBasis(au=au, mouth=mouth)
+    return RigBasis(au=au, mouth=mouth, jaw_only=jaw_only)

@@ -402,9 +402,11 @@ def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit) -> np.nda
     parting = [AU_INDEX[25], AU_INDEX[26]]
     closing = np.minimum(params.au_delta[parting], 0.0)
     if closing.any():   # the rig's closing fields give way to the source's own mouth closing
-        closing_px = fit.vectors_to_image(np.einsum("ks,ksvc->vc", closing, basis.au[parting]))
+        applied_px = fit.vectors_to_image(np.einsum("ks,ksvc->vc", closing, basis.au[parting]))
+        closing_fields = np.stack([basis.au[parting[0]], basis.jaw_only])
+        closing_px = fit.vectors_to_image(np.einsum("ks,ksvc->vc", closing, closing_fields))
         saturated = bool(np.any(np.all(closing <= -(AU_MAX - 1e-3), axis=1)))
-        move += _cached_close_mouth(src, closing, closing_px, fit, saturated) - closing_px
+        move += _cached_close_mouth(src, closing, closing_px, fit, saturated) - applied_px
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move

@@ -1,0 +1,224 @@
+"""Expression lines: the creases that skin folds into when muscles bunch it up.
+
+A warp moves the skin but cannot fold it: a raised brow leaves a smooth forehead, a smile no
+nasolabial fold. Real faces show these lines, and people (and the emotion judge) read them:
+forehead lines with raised brows (AU1/AU2, surprise, fear, sadness's centre lines), vertical
+lines between lowered, drawn-together brows (AU4, anger), wrinkles across the nose (AU9,
+disgust), a deeper nasolabial fold as the lip corners or the upper lip go up (AU12, AU10) and
+crow's feet as the cheeks rise (AU6) [FACS Manual, each AU's "appearance changes"].
+
+Each crease is a polyline fixed on the canonical face (cm) and carried by the deformed
+landmarks (barycentric in the canonical mesh's front view), so it moves with the face. Its
+depth comes from the geometry, not from AU parameters: how far the rendered landmarks have
+moved relative to the source in the way that folds that skin (brows up towards the hairline,
+inner brows drawn together, the cheek's front lifting...). So every caller of the renderer
+(express, animate, reenact, edit) gets the lines of the motion it asks for, and only what goes
+beyond the source's own expression is added (a portrait's existing lines stay as they are).
+
+The shade is a soft dark line (Gaussian profile, width ~1 mm of skin) multiplied into the frame
+inside each crease's bounding box only; nothing is drawn when no crease is deeper than
+`MIN_DEPTH`.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.spatial import Delaunay
+from scipy.spatial.transform import Rotation
+
+from ..analyze.canonical_mesh import canonical_mesh
+from ..rig.regions import smoothstep
+
+MIN_DEPTH = 0.02           # creases shallower than this (0-1) are not drawn
+SUBPIXEL = 4               # cv2 drawing shift (coordinates in 1/16 px)
+
+
+@dataclass(frozen=True)
+class Crease:
+    """One line on the canonical face: points [N, 2] cm (x towards the subject's left, y up),
+    drawn `darkness` deep (multiplicative, at full depth, in the middle of its length) where
+    `driver` reads 1, with a Gaussian cross-section `width` cm (sigma); `lit` is the side of
+    the fold that bulges and catches light (+1: left of the line's direction, -1: right, 0:
+    none), lit at half the darkness."""
+
+    points: tuple[tuple[float, float], ...]
+    driver: str
+    darkness: float
+    width: float = 0.07
+    lit: int = 0
+
+
+def _mirror(points: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    return tuple((-x, y) for x, y in points)
+
+
+def _both_sides(points, driver: str, darkness: float, width: float, lit: int = 0) -> tuple[Crease, Crease]:
+    """The subject's right side (x < 0) as given, the left mirrored (its lit side mirrored too);
+    drivers end in _r / _l."""
+    return (Crease(points, driver + "_r", darkness, width, lit),
+            Crease(_mirror(points), driver + "_l", darkness, width, -lit))
+
+
+def _forehead_line(y: float, half_width: float, arch: float) -> tuple[tuple[float, float], ...]:
+    xs = np.linspace(-half_width, half_width, 9)
+    return tuple((float(x), float(y - arch * (x / half_width) ** 2)) for x in xs)
+
+
+CREASES: tuple[Crease, ...] = (
+    # forehead: three lines between the brows' top (y ~5.1 cm) and the hairline (~8.3), arched
+    # like the brows, the skin bunched between them lit from above
+    *(Crease(pts, "brows_up", d, 0.07, 1) for pts, d in (
+        (_forehead_line(6.1, 3.4, 0.35), 0.13), (_forehead_line(6.8, 3.7, 0.35), 0.15),
+        (_forehead_line(7.5, 3.2, 0.3), 0.10))),
+    # glabella: short vertical lines above the nose root, bowing apart at the top (AU4)
+    *(Crease(pts, "brows_in", 0.16, 0.07) for pts in (((-0.5, 4.7), (-0.38, 4.25), (-0.3, 3.85)),
+                                                        ((0.5, 4.7), (0.38, 4.25), (0.3, 3.85)))),
+    # nose: across the bridge, below the eyes' inner corners (AU9)
+    *(Crease(((-0.7, y - 0.12), (-0.35, y), (0.0, y + 0.03), (0.35, y), (0.7, y - 0.12)), "nose_up", 0.12,
+             0.05, 1) for y in (2.0, 2.35)),
+    # nasolabial fold: from the nose wing's edge to beside and below the lip corner (AU12, AU10),
+    # the cheek above and outside it bulging
+    *_both_sides(((-1.9, -0.85), (-2.2, -1.6), (-2.6, -2.5), (-2.9, -3.4), (-3.1, -4.3)),
+                 "cheek_fold", 0.16, 0.14, -1),
+    # crow's feet: fanning out from the eye's outer corner (AU6)
+    *[c for pts in (((-4.75, 2.85), (-5.45, 3.25)), ((-4.8, 2.6), (-5.55, 2.6)), ((-4.75, 2.35), (-5.4, 1.95)))
+      for c in _both_sides(pts, "cheeks_up", 0.08, 0.05)],
+)
+
+
+POINTS_PER_CREASE = 9      # each line is resampled evenly to this many points (8 segments)
+_TAPER = np.sin(np.pi * (np.arange(POINTS_PER_CREASE - 1) + 0.5) / (POINTS_PER_CREASE - 1)) ** 0.7
+
+
+def _resample(points: np.ndarray, count: int) -> np.ndarray:
+    """[count, 2]: `points` [N, 2] resampled evenly along their length."""
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    at = np.concatenate([[0.0], np.cumsum(seg)])
+    t = np.linspace(0.0, at[-1], count)
+    return np.column_stack([np.interp(t, at, points[:, 0]), np.interp(t, at, points[:, 1])])
+
+
+@functools.lru_cache(maxsize=1)
+def _carriers() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Per crease: (vertex ids [P, 3], barycentric weights [P, 3]) in the canonical front view,
+    for its POINTS_PER_CREASE evenly spaced points."""
+    front = canonical_mesh().vertices[:, :2].astype(np.float64)
+    tri = Delaunay(front)
+    out = []
+    for crease in CREASES:
+        pts = _resample(np.asarray(crease.points, np.float64), POINTS_PER_CREASE)
+        simplex = tri.find_simplex(pts)
+        if np.any(simplex < 0):
+            raise ValueError(f"crease {crease.driver} leaves the canonical face")
+        trans = tri.transform[simplex]
+        b = np.einsum("nij,nj->ni", trans[:, :2], pts - trans[:, 2])
+        out.append((tri.simplices[simplex], np.column_stack([b, 1.0 - b.sum(1)])))
+    return tuple(out)
+
+
+# Landmarks the drivers measure (MediaPipe face mesh ids; right side, then left).
+EYE_CORNERS = ((33, 133), (263, 362))        # outer, inner
+BROW_INNER = (107, 336)
+BROW_INNER_LOW = (55, 285)              # the brows' inner heads
+NOSE_WING = (129, 358)
+CHEEK = ((205, 50), (425, 280))          # the cheek's front, beside the nose wing
+UPPER_LIP_TOP, SUBNASALE = 0, 2
+# points no AU field moves (< 0.05 cm at intensity 5: forehead top, temples, cheekbones at the
+# ears, nose tip), for taking the head's turn out
+RIGID = (10, 109, 338, 162, 389, 127, 356, 234, 454, 4, 1)
+
+# cm of motion at which each driver starts to fold the skin, and reaches full depth
+DEAD_CM = {"brows_up": 0.05, "brows_in": 0.05, "nose_up": 0.05, "cheek_fold": 0.05, "cheeks_up": 0.05}
+FULL_CM = {"brows_up": 0.55, "brows_in": 0.3, "nose_up": 0.25, "cheek_fold": 0.45, "cheeks_up": 0.55}
+
+
+def _unturned(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """target [>=468, 3] px rotated and shifted onto source's head pose (least squares on the
+    RIGID points), so that a head turn or nod reads as no motion of the skin."""
+    a = source[list(RIGID), :3].astype(np.float64)
+    b = target[list(RIGID), :3].astype(np.float64)
+    rot, _ = Rotation.align_vectors(a - a.mean(0), b - b.mean(0))
+    return rot.apply(target[:, :3] - b.mean(0)) + a.mean(0)
+
+
+def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
+                  px_per_cm: float) -> dict[str, float]:
+    """How deep (0-1) each driver folds the skin: source/target [>=468, 3] px landmarks (x, y,
+    depth), down: [3] the face's chin-ward unit vector in the image, px_per_cm: the face's scale.
+    The head's own turn between source and target is taken out first."""
+    d = np.asarray(down[:3], np.float64)
+    d = d / np.linalg.norm(d)
+    src = source[:, :3].astype(np.float64)
+    dst = _unturned(src, target)
+
+    def gain(name: str, moved_px: float) -> float:
+        return float(smoothstep(moved_px / px_per_cm, DEAD_CM[name], FULL_CM[name]))
+
+    def rise(i: int) -> float:           # how far landmark i moved up the face (px)
+        return float((src[i] - dst[i]) @ d)
+
+    def shrink(a: int, b: int) -> float:  # how much the distance a-b shrank (px)
+        return float(np.linalg.norm(src[a] - src[b]) - np.linalg.norm(dst[a] - dst[b]))
+
+    depths = {}
+    for side, tag in ((0, "r"), (1, "l")):
+        # the inner brows (AU1) bunch the forehead's middle, where these lines are; the outer
+        # brows alone (AU2) barely wrinkle it
+        depths[f"brows_up_{tag}"] = rise(BROW_INNER[side])
+        cheek = 0.5 * (rise(CHEEK[side][0]) + rise(CHEEK[side][1]))
+        depths[f"cheek_fold_{tag}"] = gain("cheek_fold", max(
+            cheek, 1.5 * shrink(UPPER_LIP_TOP, SUBNASALE), 1.5 * rise(NOSE_WING[side])))
+        depths[f"cheeks_up_{tag}"] = gain("cheeks_up", cheek)
+    # drawn together, not merely lowered (relaxing a raised brow lowers it without a frown)
+    depths["brows_in"] = gain("brows_in", shrink(*BROW_INNER_LOW))
+    depths["brows_up"] = gain("brows_up", 0.5 * (depths.pop("brows_up_r") + depths.pop("brows_up_l")))
+    # the nose wings lifted more than the cheek beside them (a smile lifts both, the cheek more)
+    depths["nose_up"] = gain("nose_up", 0.5 * sum(rise(NOSE_WING[s]) - 0.5 * (rise(CHEEK[s][0]) + rise(CHEEK[s][1]))
+                                                  for s in (0, 1)))
+    return depths
+
+
+def _draw_tapered(canvas: np.ndarray, pts: np.ndarray, value: float) -> None:
+    """The polyline pts [POINTS_PER_CREASE, 2] px, drawn with value * _TAPER (0 at the ends)."""
+    fixed = np.round(pts * (1 << SUBPIXEL)).astype(np.int32).tolist()
+    for k, weight in enumerate(_TAPER.tolist()):
+        cv2.line(canvas, fixed[k], fixed[k + 1], value * weight, 1, cv2.LINE_AA, SUBPIXEL)
+
+
+def shade_creases(frame: np.ndarray, source: np.ndarray, target: np.ndarray, down: np.ndarray,
+                  px_per_cm: float) -> np.ndarray:
+    """Darken the creases that the motion source -> target folds into `frame` (RGB uint8
+    [H, W, 3], modified in place and returned). source/target: [478, 3] px landmarks."""
+    depths = crease_depths(source, target, down, px_per_cm)
+    if max(depths.values()) < MIN_DEPTH:
+        return frame
+    h, w = frame.shape[:2]
+    for crease, (ids, bary) in zip(CREASES, _carriers()):
+        depth = depths[crease.driver]
+        if depth < MIN_DEPTH:
+            continue
+        sigma = max(crease.width * px_per_cm, 0.6)
+        pts = np.einsum("nk,nkc->nc", bary, target[ids, :2].astype(np.float64))
+        pad = int(np.ceil(3.5 * sigma)) + 2
+        x0, y0 = np.floor(pts.min(0)).astype(int) - pad
+        x1, y1 = np.ceil(pts.max(0)).astype(int) + pad
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
+        local = pts - (x0, y0)
+        _draw_tapered(canvas, local, -1.0)
+        if crease.lit:
+            tangent = np.gradient(local, axis=0)
+            normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])   # left of the direction (image y down)
+            normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-9
+            _draw_tapered(canvas, local + crease.lit * 2.0 * sigma * normal, 0.5)
+        peak = 1.0 / (np.sqrt(2.0 * np.pi) * sigma)   # a 1 px line blurred by sigma peaks here
+        canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
+        gain = 1.0 + np.clip(canvas * np.float32(crease.darkness * depth / peak), -0.5, 0.3)
+        roi = frame[y0:y1, x0:x1]
+        cv2.multiply(roi, cv2.merge((gain, gain, gain)), dst=roi, dtype=cv2.CV_8U)
+    return frame
