@@ -2,18 +2,19 @@
 
 A warp moves the skin but cannot fold it: a raised brow leaves a smooth forehead, a smile no
 nasolabial fold. Real faces show these lines, and people (and the emotion judge) read them:
-forehead lines with raised brows (AU1/AU2, surprise, fear, sadness's centre lines), vertical
-lines between lowered, drawn-together brows (AU4, anger), wrinkles across the nose (AU9,
-disgust), a deeper nasolabial fold as the lip corners or the upper lip go up (AU12, AU10) and
-crow's feet as the cheeks rise (AU6) [FACS Manual, each AU's "appearance changes"].
+forehead lines with raised inner brows (AU1: surprise, fear, sadness), vertical lines between
+drawn-together brows (AU4, anger), wrinkles across the nose (AU9, disgust), a deeper nasolabial
+fold as the cheeks or the upper lip go up (AU12, AU6, AU10) and crow's feet as the cheeks rise
+(AU6) [FACS Manual, each AU's "appearance changes"].
 
 Each crease is a polyline fixed on the canonical face (cm) and carried by the deformed
 landmarks (barycentric in the canonical mesh's front view), so it moves with the face. Its
 depth comes from the geometry, not from AU parameters: how far the rendered landmarks have
 moved relative to the source in the way that folds that skin (brows up towards the hairline,
-inner brows drawn together, the cheek's front lifting...). So every caller of the renderer
-(express, animate, reenact, edit) gets the lines of the motion it asks for, and only what goes
-beyond the source's own expression is added (a portrait's existing lines stay as they are).
+inner brows drawn together, the cheek's front lifting...). So every caller of `render_frame`
+(express, animate, say, reenact, timelines) gets the lines of the motion it asks for, and only
+what goes beyond the source's own expression is added (a portrait's existing lines stay as they
+are). edit does not: it warps each video frame with `warp_image` alone and keeps its real skin.
 
 The shade is a soft dark line (Gaussian profile, width ~1 mm of skin) multiplied into the frame
 inside each crease's bounding box only; nothing is drawn when no crease is deeper than
@@ -67,6 +68,8 @@ def _forehead_line(y: float, half_width: float, arch: float) -> tuple[tuple[floa
     return tuple((float(x), float(y - arch * (x / half_width) ** 2)) for x in xs)
 
 
+GLABELLA = ((-0.5, 4.7), (-0.38, 4.25), (-0.3, 3.85))   # the subject's right one
+
 CREASES: tuple[Crease, ...] = (
     # forehead: three lines between the brows' top (y ~5.1 cm) and the hairline (~8.3), arched
     # like the brows, the skin bunched between them lit from above
@@ -74,8 +77,7 @@ CREASES: tuple[Crease, ...] = (
         (_forehead_line(6.1, 3.4, 0.35), 0.13), (_forehead_line(6.8, 3.7, 0.35), 0.15),
         (_forehead_line(7.5, 3.2, 0.3), 0.10))),
     # glabella: short vertical lines above the nose root, bowing apart at the top (AU4)
-    *(Crease(pts, "brows_in", 0.16, 0.07) for pts in (((-0.5, 4.7), (-0.38, 4.25), (-0.3, 3.85)),
-                                                        ((0.5, 4.7), (0.38, 4.25), (0.3, 3.85)))),
+    *(Crease(pts, "brows_in", 0.16, 0.07) for pts in (GLABELLA, _mirror(GLABELLA))),
     # nose: across the bridge, below the eyes' inner corners (AU9)
     *(Crease(((-0.7, y - 0.12), (-0.35, y), (0.0, y + 0.03), (0.35, y), (0.7, y - 0.12)), "nose_up", 0.12,
              0.05, 1) for y in (2.0, 2.35)),
@@ -163,21 +165,21 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
     def shrink(a: int, b: int) -> float:  # how much the distance a-b shrank (px)
         return float(np.linalg.norm(src[a] - src[b]) - np.linalg.norm(dst[a] - dst[b]))
 
-    depths = {}
-    for side, tag in ((0, "r"), (1, "l")):
+    cheek = [0.5 * (rise(a) + rise(b)) for a, b in CHEEK]          # per side: right, left
+    wing = [rise(i) for i in NOSE_WING]
+    lip_up = 1.5 * shrink(UPPER_LIP_TOP, SUBNASALE)
+    depths = {
         # the inner brows (AU1) bunch the forehead's middle, where these lines are; the outer
         # brows alone (AU2) barely wrinkle it
-        depths[f"brows_up_{tag}"] = rise(BROW_INNER[side])
-        cheek = 0.5 * (rise(CHEEK[side][0]) + rise(CHEEK[side][1]))
-        depths[f"cheek_fold_{tag}"] = gain("cheek_fold", max(
-            cheek, 1.5 * shrink(UPPER_LIP_TOP, SUBNASALE), 1.5 * rise(NOSE_WING[side])))
-        depths[f"cheeks_up_{tag}"] = gain("cheeks_up", cheek)
-    # drawn together, not merely lowered (relaxing a raised brow lowers it without a frown)
-    depths["brows_in"] = gain("brows_in", shrink(*BROW_INNER_LOW))
-    depths["brows_up"] = gain("brows_up", 0.5 * (depths.pop("brows_up_r") + depths.pop("brows_up_l")))
-    # the nose wings lifted more than the cheek beside them (a smile lifts both, the cheek more)
-    depths["nose_up"] = gain("nose_up", 0.5 * sum(rise(NOSE_WING[s]) - 0.5 * (rise(CHEEK[s][0]) + rise(CHEEK[s][1]))
-                                                  for s in (0, 1)))
+        "brows_up": gain("brows_up", 0.5 * (rise(BROW_INNER[0]) + rise(BROW_INNER[1]))),
+        # drawn together, not merely lowered (relaxing a raised brow lowers it without a frown)
+        "brows_in": gain("brows_in", shrink(*BROW_INNER_LOW)),
+        # the nose wings lifted more than the cheek beside them (a smile lifts both, the cheek more)
+        "nose_up": gain("nose_up", 0.5 * ((wing[0] - cheek[0]) + (wing[1] - cheek[1]))),
+    }
+    for side, tag in enumerate(("r", "l")):
+        depths[f"cheek_fold_{tag}"] = gain("cheek_fold", max(cheek[side], lip_up, 1.5 * wing[side]))
+        depths[f"cheeks_up_{tag}"] = gain("cheeks_up", cheek[side])
     return depths
 
 

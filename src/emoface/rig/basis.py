@@ -169,14 +169,14 @@ def rig_basis() -> RigBasis:
     verts = canonical_mesh().vertices
     left = regions.left_weight(verts)[:, None]
     au = np.zeros((len(AU_IDS), 2, len(verts), 3), np.float32)
+    jaw = jaw_rotation_field(verts, JAW_ANGLE_AU26)
     for k, au_id in enumerate(AU_IDS):
         field = _field(AU_MOVES[au_id], verts)
         if au_id == 26:
-            field = field + jaw_rotation_field(verts, JAW_ANGLE_AU26)
+            field = field + jaw
         field = field / 5.0
         au[k, 0], au[k, 1] = field * left, field * (1.0 - left)
-    jaw = jaw_rotation_field(verts, JAW_ANGLE_AU26) / 5.0
-    jaw_only = np.stack([jaw * left, jaw * (1.0 - left)])
+    jaw_only = np.stack([jaw * left, jaw * (1.0 - left)]) / 5.0
     mouth = np.zeros((len(MOUTH_CONTROLS), len(verts), 3), np.float32)
     for k, name in enumerate(MOUTH_CONTROLS):
         mouth[k] = (jaw_rotation_field(verts, JAW_ANGLE_OPEN) if name == "jaw_open"
