@@ -48,8 +48,8 @@ def fake_core(monkeypatch):
         if level < 0:
             raise InputError("level must be >= 0")
 
-    def prepare(image, size=None):
-        calls.prepare.append((image.shape, size))
+    def prepare(image, size=None, lines=True):
+        calls.prepare.append((image.shape, size) + (() if lines else ("no-lines",)))
         if size:
             scale = size / max(image.shape[:2])
             image = np.asarray(Image.fromarray(image).resize(
@@ -63,8 +63,9 @@ def fake_core(monkeypatch):
         out[..., (EMOTIONS.index(emotion) if emotion else 0) % 3] += int(20 * level)
         return np.clip(out, 0, 255).astype(np.uint8)
 
-    def express(image, emotion="neutral", level=0.0, aus=None, size=None, refine=False):
-        calls.express.append((emotion, level, aus, size) + (("refine",) if refine else ()))
+    def express(image, emotion="neutral", level=0.0, aus=None, size=None, refine=False, lines=True):
+        calls.express.append((emotion, level, aus, size) + (("refine",) if refine else ())
+                             + (() if lines else ("no-lines",)))
         return render_expression(prepare(image, size), emotion, level, aus)
 
     fake = types.ModuleType("emoface.pipeline")
@@ -222,6 +223,8 @@ def test_express_passes_emotion_level_aus_and_size(run_cli, tmp_path, fake_core,
     assert only_files(tmp_path) == ["astronaut.png", "o.jpg"]
     assert run_cli("express", astronaut_png, "-o", tmp_path / "r.png", "--emotion", "sad", "--refine")[0] == 0
     assert fake_core.express[-1] == ("sad", 2.0, None, None, "refine")
+    assert run_cli("express", astronaut_png, "-o", tmp_path / "n.png", "--emotion", "sad", "--no-lines")[0] == 0
+    assert fake_core.express[-1] == ("sad", 2.0, None, None, "no-lines")
 
 
 def test_express_defaults(run_cli, tmp_path, fake_core, astronaut_png):
@@ -263,8 +266,10 @@ def test_grid_is_8_emotions_by_5_levels(run_cli, tmp_path, fake_core, astronaut_
 def test_grid_options(run_cli, tmp_path, fake_core, astronaut_png):
     pytest.importorskip("mediapipe")
     status, _, err = run_cli("grid", astronaut_png, "-o", tmp_path / "s.png", "--emotions", "happy,sad",
-                             "--levels", "0,1.5", "--thumb", "96", "--crop", "full", "--au", "12=1")
+                             "--levels", "0,1.5", "--thumb", "96", "--crop", "full", "--au", "12=1",
+                             "--no-lines")
     assert status == 0, err
+    assert fake_core.prepare[-1][-1] == "no-lines"
     assert fake_core.render == [("happy", 0.0, {12: 1.0}), ("happy", 1.5, {12: 1.0}),
                                 ("sad", 0.0, {12: 1.0}), ("sad", 1.5, {12: 1.0})]
     h, w = load_image(tmp_path / "s.png").shape[:2]

@@ -69,3 +69,19 @@ def test_raised_brows_darken_the_forehead_only(face):
     # nothing to fold: the frame comes back untouched
     same = shade_creases(frame.copy(), face.landmarks_px, face.landmarks_px, fit.down, fit.scale)
     assert np.array_equal(same, frame)
+
+
+def test_lines_switch_turns_the_shading_off(face):
+    """RenderSource(lines=False), the CLI's --no-lines: the same frame without the creases."""
+    import dataclasses
+
+    from emoface.render.compose import RenderSource, render_frame, warp_image
+
+    fit = fit_face(face)
+    image = np.full((*face.image_size, 3), 170, np.uint8)
+    source = RenderSource.create(image, face.landmarks_px, fit)
+    plain = dataclasses.replace(source, lines=False)
+    moved = deform(face, _params({1: 4.0, 2: 4.0, 4: 3.0}), fit)
+    with_lines, without = render_frame(source, moved), render_frame(plain, moved)
+    assert (with_lines.astype(int).sum(2) < without.astype(int).sum(2) - 6).sum() > 50
+    assert np.array_equal(without, warp_image(image, source.mesh, moved))   # no mouth moved either

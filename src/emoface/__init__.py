@@ -15,7 +15,7 @@ __all__ = ["express", "analyze_face", "reenact", "EmofaceError", "InputError", "
 
 
 def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None, size=None,
-            refine: bool = False):
+            refine: bool = False, lines: bool = True):
     """Re-render a portrait with an emotion, level and single-AU edits.
 
     image:   RGB uint8 [H, W, 3] array, or a path to an image file.
@@ -27,11 +27,13 @@ def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None
     size:    optional long-side size in px of the output (default: the source resolution).
     refine:  EmoHead hyperplane refinement of a single emotion (`control.hyperplanes`); off by
              default because bench/refine_ab.py measured no gain with the independent judge.
+    lines:   shade the expression lines the new expression folds into the skin (forehead lines,
+             frown lines, nose wrinkles, nasolabial folds, crow's feet); False warps only.
     Returns RGB uint8 [H', W', 3].
     """
     from .pipeline import express as _express
 
-    return _express(image, emotion=emotion, level=level, aus=aus, size=size, refine=refine)
+    return _express(image, emotion=emotion, level=level, aus=aus, size=size, refine=refine, lines=lines)
 
 
 def analyze_face(image):

@@ -181,7 +181,8 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
             transcript: str | None = None, language: str = "en", fps: float = DEFAULT_FPS,
             size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0,
             still: bool = False, export_curves=None, progress: bool = False, timeline=None,
-            transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False) -> Animation:
+            transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False,
+            lines: bool = True) -> Animation:
     """Portrait + speech -> talking-head mp4 at `output`; returns the `Animation`.
 
     portrait: image path or RGB uint8 [H, W, 3]; audio: path to speech (any format `load_audio`
@@ -193,7 +194,8 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     gaze; pose_scale: head motion amplitude; still: no head motion or gaze; export_curves:
     optional JSON path for per-frame curves; export_les: optional CSV path for per-frame LES
     vectors (`export.les`); refine: EmoHead hyperplane refinement of the emotion
-    (`control.hyperplanes`; off by default, bench/refine_ab.py measured no gain); progress: tqdm bar."""
+    (`control.hyperplanes`; off by default, bench/refine_ab.py measured no gain); lines: shade
+    expression lines (`render.creases`); progress: tqdm bar."""
     from .drive.speech import phoneme_track
     from .io.audio import is_silent, load_audio
     from .io.images import check_output_path
@@ -208,7 +210,7 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     if is_silent(speech):
         log.info("the audio is silent: an idle face with a closed mouth")
         with clock.stage("analyze portrait"):
-            prepared = prepare(portrait, size)
+            prepared = prepare(portrait, size, lines)
         phonemes = silent_track(speech.duration_s)
     else:
         # speech analysis runs beside the portrait analysis (both release the GIL)
@@ -216,7 +218,7 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
             with clock.stage("transcribe+align (beside analysis)"):
                 job = pool.submit(phoneme_track, speech, transcript, language)
                 with clock.stage("analyze portrait"):
-                    prepared = prepare(portrait, size)
+                    prepared = prepare(portrait, size, lines)
                 phonemes = job.result()
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
     choices = ()
@@ -231,7 +233,8 @@ def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 16
         emotion: str | None = None, level: float = 0.0, aus=None, fps: float = DEFAULT_FPS,
         size: int | None = DEFAULT_SIZE, seed: int = 0, pose_scale: float = 1.0, still: bool = False,
         export_curves=None, progress: bool = False, timeline=None,
-        transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False) -> Animation:
+        transition_s: float = DEFAULT_TRANSITION_S, export_les=None, refine: bool = False,
+        lines: bool = True) -> Animation:
     """Portrait + text -> talking-head mp4 spoken by espeak-ng (`voice`, `rate_wpm`), lips on
     espeak's exact phoneme times; returns the `Animation`. Other arguments as for `animate`,
     except that `timeline` may also be a callable PhonemeTrack -> [EmotionKey], to key emotions
@@ -255,7 +258,7 @@ def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 16
         with clock.stage("emotion auto"):
             choices, options["timeline"] = auto_timeline(phonemes, speech, text)
     with clock.stage("analyze portrait"):
-        prepared = prepare(portrait, size)
+        prepared = prepare(portrait, size, lines)
     with tempfile.TemporaryDirectory(prefix="emoface-say-") as tmp:
         wav = Path(tmp) / "speech.wav"
         save_wav(wav, speech)

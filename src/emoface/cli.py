@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     aus.add_argument("--au", dest="aus", action="append", type=_au_edit, metavar="AU=DELTA",
                      help=f"add (+) or remove (-) one Action Unit on the 0-5 scale, e.g. 12=+2, 4=-1.5, "
                           f"12L=1 (subject's left only); repeatable. AUs: {', '.join(map(str, AU_IDS))}")
+    # the AU edits plus the renderer's lines switch, for the commands that render a portrait
+    # (edit re-warps real video frames and draws no lines)
+    portrait_aus = argparse.ArgumentParser(add_help=False, parents=[aus])
+    portrait_aus.add_argument("--no-lines", dest="lines", action="store_false",
+                     help="do not shade expression lines (forehead and frown lines, nose wrinkles, "
+                          "nasolabial folds, crow's feet); the face is only warped")
 
     parser = _Parser(prog="emoface", description="Re-render a portrait with a chosen emotion.")
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
@@ -153,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_talk import bounded_float, emotion_or_timeline
 
-    p = sub.add_parser("express", parents=[common, output, aus], help="render one emotion",
+    p = sub.add_parser("express", parents=[common, output, portrait_aus], help="render one emotion",
                        description="Render PORTRAIT with an emotion at a level, plus single-AU edits; "
                                    "with an emotion timeline and a video output (.mp4), a silent video "
                                    "of the portrait changing emotion.")
@@ -182,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="timeline video: also write the 41-dim LES vector per frame as CSV")
     p.set_defaults(run=_cmd_express)
 
-    p = sub.add_parser("grid", parents=[common, output, aus], help="contact sheet: emotions x levels",
+    p = sub.add_parser("grid", parents=[common, output, portrait_aus], help="contact sheet: emotions x levels",
                        description="Contact sheet of PORTRAIT: emotions (rows) x levels (columns), labelled.")
     p.add_argument("portrait", type=Path, help="portrait image")
     p.add_argument("--emotions", type=_emotions, default=EMOTIONS, metavar="E1,E2,...",
@@ -196,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_talk import add_commands
 
-    add_commands(sub, common, aus, _emotion_spec, _level, _size)
+    add_commands(sub, common, portrait_aus, _emotion_spec, _level, _size)
 
     from .cli_edit import add_commands as add_edit_commands
 
@@ -204,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_reenact import add_commands as add_reenact_commands
 
-    add_reenact_commands(sub, common, aus, _emotion_spec, _level, _size)
+    add_reenact_commands(sub, common, portrait_aus, _emotion_spec, _level, _size)
 
     from .cli_eval import add_commands as add_eval_commands
 
@@ -284,7 +290,7 @@ def _cmd_express(args: argparse.Namespace) -> None:
     log.info("expressing %s%s", f"{args.emotion} at level {level:g}" if args.emotion else "the portrait as it is",
              f" with AU edits {aus}" if aus else "")
     _save(args.output, express(rgb, emotion=args.emotion, level=level, aus=aus, size=args.size,
-                               refine=args.refine))
+                               refine=args.refine, lines=args.lines))
 
 
 def _express_timeline(args: argparse.Namespace) -> None:
@@ -303,7 +309,7 @@ def _express_timeline(args: argparse.Namespace) -> None:
     timeline_video(args.portrait, args.output, args.emotion, aus=au_dict(args.aus), duration_s=args.duration,
                    fps=args.fps, transition_s=args.transition, size=args.size,
                    export_curves=args.export_curves, export_les=args.export_les, progress=True,
-                   refine=args.refine)
+                   refine=args.refine, lines=args.lines)
 
 
 def _cmd_grid(args: argparse.Namespace) -> None:
@@ -311,7 +317,8 @@ def _cmd_grid(args: argparse.Namespace) -> None:
 
     rgb = _load_portrait(args)
     sheet = expression_grid(rgb, emotions=args.emotions, levels=args.levels, aus=au_dict(args.aus),
-                            thumb_px=args.thumb, crop=args.crop, title=args.portrait.name, progress=True)
+                            thumb_px=args.thumb, crop=args.crop, title=args.portrait.name, progress=True,
+                            lines=args.lines)
     _save(args.output, sheet)
 
 

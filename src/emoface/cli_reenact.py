@@ -59,4 +59,4 @@ def _cmd_reenact(args: argparse.Namespace) -> None:
             language=args.language, emotion=emotion, level=level, aus=au_dict(args.aus),
             fps=args.fps, size=args.size, seed=args.seed, pose_scale=args.pose_scale,
             still=args.still, export_curves=args.export_curves,
-            export_les=getattr(args, "export_les", None), progress=True)
+            export_les=getattr(args, "export_les", None), progress=True, lines=args.lines)

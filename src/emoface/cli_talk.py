@@ -138,7 +138,7 @@ def _common_kwargs(args) -> dict:
                 timeline=timeline, transition_s=args.transition,
                 seed=args.seed, pose_scale=args.pose_scale, still=args.still,
                 export_curves=args.export_curves, export_les=args.export_les, progress=True,
-                refine=args.refine)
+                refine=args.refine, lines=args.lines)
 
 
 def check_exports(args) -> None:

@@ -66,8 +66,9 @@ def _resize_long_side(rgb: np.ndarray, size: int | None) -> np.ndarray:
     return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=interp)
 
 
-def prepare(image, size: int | None = None) -> Prepared:
-    """Load (path or RGB uint8 array), analyse at source resolution, resize (long side px)."""
+def prepare(image, size: int | None = None, lines: bool = True) -> Prepared:
+    """Load (path or RGB uint8 array), analyse at source resolution, resize (long side px);
+    lines: whether renders shade expression lines (`render.creases`)."""
     original = _as_rgb(image)
     analysis = analyze_image(original)
     rgb = _resize_long_side(original, size)
@@ -75,7 +76,7 @@ def prepare(image, size: int | None = None) -> Prepared:
         analysis = analysis.resized(rgb.shape[:2])
     fit = fit_face(analysis)
     return Prepared(analysis, read_source_aus(analysis, fit), fit,
-                    RenderSource.create(rgb, analysis.landmarks_px, fit))
+                    RenderSource.create(rgb, analysis.landmarks_px, fit, lines))
 
 
 def read_source_aus(analysis: FaceAnalysis, fit: FaceFit) -> np.ndarray:
@@ -108,10 +109,10 @@ def render_expression(prepared: Prepared, emotion: str | None = "neutral", level
 
 
 def express(image, emotion: str | None = "neutral", level: float = 0.0, aus=None,
-            size: int | None = None, refine: bool = False) -> np.ndarray:
+            size: int | None = None, refine: bool = False, lines: bool = True) -> np.ndarray:
     """See `emoface.express`."""
     expression_params_check(emotion, level, aus)
-    return render_expression(prepare(image, size), emotion, level, aus, refine)
+    return render_expression(prepare(image, size, lines), emotion, level, aus, refine)
 
 
 def expression_params_check(emotion: str | None, level: float, aus) -> None:

@@ -47,13 +47,14 @@ def timeline_performance(source_aus: np.ndarray, keys, aus, duration_s: float, f
 def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None = None,
                    fps: float = 25.0, transition_s: float = DEFAULT_TRANSITION_S,
                    size: int | None = None, export_curves=None, export_les=None,
-                   progress: bool = False, refine: bool = False) -> Performance:
+                   progress: bool = False, refine: bool = False, lines: bool = True) -> Performance:
     """Portrait (path or RGB uint8 [H, W, 3]) + emotion keys -> silent mp4 at `output`.
 
     keys: [EmotionKey] (an inline timeline or a keyframe file); aus: AU edits applied
     throughout; duration_s: video length (default: last key + transition + HOLD_S);
     export_curves / export_les: optional JSON / CSV paths; refine: EmoHead hyperplane
-    refinement (`control.hyperplanes`). Returns the Performance."""
+    refinement (`control.hyperplanes`); lines: shade expression lines (`render.creases`).
+    Returns the Performance."""
     from .export.files import save_exports
     from .io.images import check_output_path
 
@@ -69,7 +70,7 @@ def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None
         raise InputError(f"duration must be between 0 and {MAX_DURATION_S:g} s, got {duration_s!r}")
     inputs = (portrait,) if isinstance(portrait, (str, Path)) else ()
     output = check_output_path(output, inputs)
-    prepared = prepare(portrait, size)
+    prepared = prepare(portrait, size, lines)
     performance = timeline_performance(prepared.source_aus, keys, aus, duration_s, fps, transition_s,
                                        refine=refine)
     log.info("timeline of %d keys over %.2f s: %d frames at %g fps", len(keys), duration_s,

@@ -137,7 +137,7 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
             transcript: str | None = None, language: str = "en", emotion: str | None = None,
             level: float = 0.0, aus=None, fps: float = DEFAULT_FPS, size: int | None = DEFAULT_SIZE,
             seed: int = 0, pose_scale: float = 1.0, still: bool = False, export_curves=None,
-            export_les=None, progress: bool = False) -> Reenactment:
+            export_les=None, progress: bool = False, lines: bool = True) -> Reenactment:
     """Drive a portrait's expression, head pose and mouth from other videos -> mp4 at `output`.
 
     portrait: image path or RGB uint8 [H, W, 3]. expression_from: video whose expression
@@ -147,8 +147,8 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
     `transcript`, `language`), and the output's sound and length. Not both mouth_from and audio.
     emotion/level/aus: an emotion (or mixture) and AU edits (LES) added on top of the
     transferred expression. fps, size (long side px), pose_scale (head motion amplitude), still
-    (no head motion or gaze), export_curves (JSON path), export_les (CSV path), progress (tqdm
-    bars) as for `animate`; seed is accepted for the same options and unused (all motion comes
+    (no head motion or gaze), export_curves (JSON path), export_les (CSV path), lines (expression
+    lines), progress (tqdm bars) as for `animate`; seed is accepted for the same options and unused (all motion comes
     from the sources).
 
     The output lasts as long as the expression video (or the audio); shorter sources loop
@@ -178,7 +178,7 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
         with clock.stage("load audio"):
             speech = load_audio(audio)
     with clock.stage("analyze portrait"):
-        prepared = prepare(portrait, size)
+        prepared = prepare(portrait, size, lines)
     cache: dict = {}
     with clock.stage("track videos"):
         expression_readings = _track(expression_path, cache, progress)

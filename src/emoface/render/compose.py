@@ -30,6 +30,7 @@ class RenderSource:
     lip_texture: [468, 2] px, for a portrait whose own mouth is open: the face points with the
     lips textured from their real edges (`mouth.lip_texture_points`), used (and the interior
     drawn) as soon as the lips move; None for a closed mouth.
+    lines: shade the expression lines the motion folds (`creases`); False renders the warp alone.
     """
 
     image: np.ndarray
@@ -38,9 +39,10 @@ class RenderSource:
     fit: FaceFit
     palette: dict
     lip_texture: np.ndarray | None = None
+    lines: bool = True
 
     @staticmethod
-    def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit) -> "RenderSource":
+    def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit, lines: bool = True) -> "RenderSource":
         texture, palette = None, mouth_palette(image, landmarks_px)
         if source_mouth_open(landmarks_px, fit.down):
             rings = (UPPER_LIP_RINGS, LOWER_LIP_RINGS)
@@ -50,7 +52,7 @@ class RenderSource:
             if teeth is not None:
                 palette = dict(palette, teeth=teeth)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
-                            fit, palette, texture)
+                            fit, palette, texture, bool(lines))
 
 
 LIP_POINTS = tuple(sorted(set(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER + topo.LIPS_UPPER_OUTER
@@ -90,7 +92,8 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
             points_src = points_src.copy()
             points_src[: topo.N_MESH] += open_source * (source.lip_texture - points_src[: topo.N_MESH])
     frame = warp_image(source.image, mesh, landmarks_dst, points_src)
-    shade_creases(frame, source.landmarks_px, landmarks_dst, source.fit.down, source.fit.scale)
+    if source.lines:
+        shade_creases(frame, source.landmarks_px, landmarks_dst, source.fit.down, source.fit.scale)
     paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
                          open_source, source.lip_texture)
     if open_source > 0.0:

@@ -28,13 +28,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy.spatial import Delaunay
-from scipy.spatial.transform import Rotation
 
 from ..analyze.canonical_mesh import canonical_mesh
 from ..rig.regions import smoothstep
 
 MIN_DEPTH = 0.02           # creases shallower than this (0-1) are not drawn
-SUBPIXEL = 4               # cv2 drawing shift (coordinates in 1/16 px)
 
 
 @dataclass(frozen=True)
@@ -142,8 +140,11 @@ def _unturned(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     RIGID points), so that a head turn or nod reads as no motion of the skin."""
     a = source[list(RIGID), :3].astype(np.float64)
     b = target[list(RIGID), :3].astype(np.float64)
-    rot, _ = Rotation.align_vectors(a - a.mean(0), b - b.mean(0))
-    return rot.apply(target[:, :3] - b.mean(0)) + a.mean(0)
+    # Kabsch: the rotation r (b -> a) from the SVD of the covariance, a reflection ruled out
+    # (scipy's Rotation.align_vectors solves the same, at ~10x the cost per frame)
+    u, _, vt = np.linalg.svd((a - a.mean(0)).T @ (b - b.mean(0)))
+    r = u @ np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))]) @ vt
+    return (target[:, :3] - b.mean(0)) @ r.T + a.mean(0)
 
 
 def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
@@ -183,44 +184,84 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
     return depths
 
 
-def _draw_tapered(canvas: np.ndarray, pts: np.ndarray, value: float) -> None:
-    """The polyline pts [POINTS_PER_CREASE, 2] px, drawn with value * _TAPER (0 at the ends)."""
-    fixed = np.round(pts * (1 << SUBPIXEL)).astype(np.int32).tolist()
-    for k, weight in enumerate(_TAPER.tolist()):
-        cv2.line(canvas, fixed[k], fixed[k + 1], value * weight, 1, cv2.LINE_AA, SUBPIXEL)
+SAMPLE_PX = 0.5            # spacing of the points splatted along each line (px)
+
+
+@functools.lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """The creases as arrays: vertex ids [C, P, 3], barycentric weights [C, P, 3], width [C] cm,
+    lit [C], and the crease indices of each width group (one canvas and one blur per group)."""
+    carriers = _carriers()
+    ids = np.stack([c[0] for c in carriers])
+    bary = np.stack([c[1] for c in carriers])
+    width = np.array([c.width for c in CREASES])
+    lit = np.array([c.lit for c in CREASES], np.float64)
+    groups = tuple(np.flatnonzero(width == w) for w in np.unique(width))
+    return ids, bary, width, lit, groups
+
+
+def _splat_lines(canvas: np.ndarray, lines: np.ndarray, values: np.ndarray) -> None:
+    """Add the polylines lines [L, P, 2] px into canvas [H, W] float32 (in place) as 1 px wide
+    anti-aliased lines of strength values [L] * _TAPER (0 at the ends): points SAMPLE_PX apart
+    along every segment, each spread bilinearly over its 4 pixels, so a line integrates to its
+    strength per px of length."""
+    seg = np.diff(lines, axis=1)                                           # [L, P-1, 2]
+    count = max(2, int(np.ceil(np.linalg.norm(seg, axis=2).max() / SAMPLE_PX)))
+    t = (np.arange(count) + 0.5) / count
+    pts = lines[:, :-1, None, :] + seg[:, :, None, :] * t[:, None]         # [L, P-1, n, 2]
+    weight = (values[:, None] * _TAPER[None, :] * np.linalg.norm(seg, axis=2) / count)
+    weight = np.broadcast_to(weight[:, :, None], pts.shape[:3]).ravel()
+    xy = pts.reshape(-1, 2)
+    base = np.floor(xy)
+    fx, fy = (xy - base).T
+    h, w = canvas.shape
+    x = base[:, 0].astype(np.int64)[None] + np.array([[0], [1], [0], [1]])     # the 4 pixels
+    y = base[:, 1].astype(np.int64)[None] + np.array([[0], [0], [1], [1]])
+    share = np.stack([(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy]) * weight
+    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+    canvas += np.bincount((y * w + x)[inside], share[inside], minlength=h * w).reshape(h, w).astype(np.float32)
 
 
 def shade_creases(frame: np.ndarray, source: np.ndarray, target: np.ndarray, down: np.ndarray,
                   px_per_cm: float) -> np.ndarray:
     """Darken the creases that the motion source -> target folds into `frame` (RGB uint8
-    [H, W, 3], modified in place and returned). source/target: [478, 3] px landmarks."""
+    [H, W, 3], modified in place and returned). source/target: [478, 3] px landmarks.
+    The lines of one width share a canvas, clipped to their box, and one blur."""
     depths = crease_depths(source, target, down, px_per_cm)
     if max(depths.values()) < MIN_DEPTH:
         return frame
+    ids, bary, width, lit, groups = _tables()
+    depth = np.array([depths[c.driver] for c in CREASES])
+    darkness = np.array([c.darkness for c in CREASES])
+    lines = np.einsum("cpk,cpkd->cpd", bary, target[:, :2].astype(np.float64)[ids])   # [C, P, 2] px
     h, w = frame.shape[:2]
-    for crease, (ids, bary) in zip(CREASES, _carriers()):
-        depth = depths[crease.driver]
-        if depth < MIN_DEPTH:
+    for group in groups:
+        group = group[depth[group] >= MIN_DEPTH]
+        if group.size == 0:
             continue
-        sigma = max(crease.width * px_per_cm, 0.6)
-        pts = np.einsum("nk,nkc->nc", bary, target[ids, :2].astype(np.float64))
+        sigma = max(float(width[group[0]]) * px_per_cm, 0.6)
         pad = int(np.ceil(3.5 * sigma)) + 2
-        x0, y0 = np.floor(pts.min(0)).astype(int) - pad
-        x1, y1 = np.ceil(pts.max(0)).astype(int) + pad
+        x0, y0 = np.floor(lines[group].reshape(-1, 2).min(0)).astype(int) - pad
+        x1, y1 = np.ceil(lines[group].reshape(-1, 2).max(0)).astype(int) + pad
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
-        canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
-        local = pts - (x0, y0)
-        _draw_tapered(canvas, local, -1.0)
-        if crease.lit:
-            tangent = np.gradient(local, axis=0)
-            normal = np.column_stack([tangent[:, 1], -tangent[:, 0]])   # left of the direction (image y down)
-            normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-9
-            _draw_tapered(canvas, local + crease.lit * 2.0 * sigma * normal, 0.5)
         peak = 1.0 / (np.sqrt(2.0 * np.pi) * sigma)   # a 1 px line blurred by sigma peaks here
+        strength = darkness[group] * depth[group] / peak
+        local = lines[group] - (x0, y0)
+        shaded = [local]
+        values = [-strength]
+        bulging = lit[group] != 0
+        if bulging.any():
+            tangent = np.gradient(local[bulging], axis=1)
+            normal = np.stack([tangent[..., 1], -tangent[..., 0]], -1)   # left of the direction (image y down)
+            normal /= np.linalg.norm(normal, axis=2, keepdims=True) + 1e-9
+            shaded.append(local[bulging] + (lit[group][bulging] * 2.0 * sigma)[:, None, None] * normal)
+            values.append(0.5 * strength[bulging])
+        canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
+        _splat_lines(canvas, np.concatenate(shaded), np.concatenate(values))
         canvas = cv2.GaussianBlur(canvas, (0, 0), sigma)
-        gain = 1.0 + np.clip(canvas * np.float32(crease.darkness * depth / peak), -0.5, 0.3)
+        gain = 1.0 + np.clip(canvas, -0.5, 0.3)
         roi = frame[y0:y1, x0:x1]
         cv2.multiply(roi, cv2.merge((gain, gain, gain)), dst=roi, dtype=cv2.CV_8U)
     return frame

@@ -113,6 +113,7 @@ def expression_grid(
     crop: str = "face",
     title: str | None = None,
     progress: bool = False,
+    lines: bool = True,
 ) -> np.ndarray:
     """Render `image` for every (emotion, level) pair and lay the results out as a contact sheet.
 
@@ -123,6 +124,7 @@ def expression_grid(
     crop:     "face" crops a square around the face (the sheet is about expressions);
               "full" keeps the whole frame.
     progress: show a tqdm bar on stderr.
+    lines:    shade expression lines (`render.creases`); False warps only.
     Returns RGB uint8 [H', W', 3]. Raises `NoFaceError` / `InputError` like `emoface.express`.
 
     The face is found on the full image to place the crop; `pipeline.prepare` then analyses the
@@ -145,7 +147,7 @@ def expression_grid(
     long_side = max(work.shape[:2])
     scale = max(thumb_px / long_side, MIN_RENDER_FACE_PX / max(analysis.face_width_px, 1.0))
     render_side = max(64, round(long_side * scale)) if scale < 1.0 else None
-    prepared = prepare(np.ascontiguousarray(work), size=render_side)
+    prepared = prepare(np.ascontiguousarray(work), size=render_side, lines=lines)
     height, width = prepared.image.shape[:2]
     ratio = thumb_px / max(height, width)
     thumb_wh = (max(1, round(width * ratio)), max(1, round(height * ratio)))
