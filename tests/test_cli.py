@@ -210,6 +210,17 @@ def test_core_errors_become_one_line_and_leave_no_file(run_cli, tmp_path, monkey
     assert only_files(tmp_path) == ["astronaut.png"]
 
 
+def test_ctrl_c_is_one_line_and_exit_130(run_cli, tmp_path, monkeypatch, astronaut_png):
+    def express(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "emoface.pipeline", types.SimpleNamespace(express=express))
+    status, _, err = run_cli("express", astronaut_png, "-o", tmp_path / "o.png", "--emotion", "fear")
+    assert status == 130
+    assert err.strip() == "emoface: interrupted; no partial output was left behind"
+    assert only_files(tmp_path) == ["astronaut.png"]
+
+
 # --- the happy paths with a stand-in core ---------------------------------------------------
 
 def test_express_passes_emotion_level_aus_and_size(run_cli, tmp_path, fake_core, astronaut_png):

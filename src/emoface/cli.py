@@ -358,7 +358,8 @@ def _stderr_logging(verbose: bool) -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 user error or usage error)."""
+    """Run the command line; returns the exit status (0 ok, 2 user error or usage error, 130
+    interrupted with Ctrl-C)."""
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help / --version (0) and usage errors (2)
@@ -370,5 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except EmofaceError as exc:
             print(f"emoface: error: {exc}", file=sys.stderr)
             return 2
+        except KeyboardInterrupt:   # Ctrl-C: one line, not a traceback; outputs are atomic
+            print("\nemoface: interrupted; no partial output was left behind", file=sys.stderr)
+            return 130
         log.info("done in %.2f s", time.perf_counter() - start)
     return 0
