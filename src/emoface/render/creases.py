@@ -17,8 +17,8 @@ what goes beyond the source's own expression is added (a portrait's existing lin
 are). edit does not: it warps each video frame with `warp_image` alone and keeps its real skin.
 
 The shade is a soft dark line (Gaussian profile, width ~1 mm of skin) multiplied into the frame
-inside each crease's bounding box only; nothing is drawn when no crease is deeper than
-`MIN_DEPTH`.
+inside the box of the lines of one width only (one canvas and one blur per width); nothing is
+drawn when no crease is deeper than `MIN_DEPTH`.
 """
 from __future__ import annotations
 
@@ -101,13 +101,26 @@ def _resample(points: np.ndarray, count: int) -> np.ndarray:
     return np.column_stack([np.interp(t, at, points[:, 0]), np.interp(t, at, points[:, 1])])
 
 
+@dataclass(frozen=True)
+class CreaseTable:
+    """CREASES as arrays, for drawing them all at once: ids and bary [C, P, 3], the canonical
+    mesh's vertex ids and barycentric weights (front view) of each crease's POINTS_PER_CREASE
+    evenly spaced points; darkness, width (cm) and lit [C]; groups: the crease indices of each
+    width (one canvas and one blur per group)."""
+
+    ids: np.ndarray
+    bary: np.ndarray
+    darkness: np.ndarray
+    width: np.ndarray
+    lit: np.ndarray
+    groups: tuple[np.ndarray, ...]
+
+
 @functools.lru_cache(maxsize=1)
-def _carriers() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Per crease: (vertex ids [P, 3], barycentric weights [P, 3]) in the canonical front view,
-    for its POINTS_PER_CREASE evenly spaced points."""
-    front = canonical_mesh().vertices[:, :2].astype(np.float64)
-    tri = Delaunay(front)
-    out = []
+def crease_table() -> CreaseTable:
+    """CREASES carried by the canonical mesh (computed once)."""
+    tri = Delaunay(canonical_mesh().vertices[:, :2].astype(np.float64))
+    ids, bary = [], []
     for crease in CREASES:
         pts = _resample(np.asarray(crease.points, np.float64), POINTS_PER_CREASE)
         simplex = tri.find_simplex(pts)
@@ -115,12 +128,15 @@ def _carriers() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
             raise ValueError(f"crease {crease.driver} leaves the canonical face")
         trans = tri.transform[simplex]
         b = np.einsum("nij,nj->ni", trans[:, :2], pts - trans[:, 2])
-        out.append((tri.simplices[simplex], np.column_stack([b, 1.0 - b.sum(1)])))
-    return tuple(out)
+        ids.append(tri.simplices[simplex])
+        bary.append(np.column_stack([b, 1.0 - b.sum(1)]))
+    width = np.array([c.width for c in CREASES])
+    return CreaseTable(np.stack(ids), np.stack(bary), np.array([c.darkness for c in CREASES]), width,
+                       np.array([c.lit for c in CREASES], np.float64),
+                       tuple(np.flatnonzero(width == w) for w in np.unique(width)))
 
 
 # Landmarks the drivers measure (MediaPipe face mesh ids; right side, then left).
-EYE_CORNERS = ((33, 133), (263, 362))        # outer, inner
 BROW_INNER = (107, 336)
 BROW_INNER_LOW = (55, 285)              # the brows' inner heads
 NOSE_WING = (129, 358)
@@ -187,19 +203,6 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
 SAMPLE_PX = 0.5            # spacing of the points splatted along each line (px)
 
 
-@functools.lru_cache(maxsize=1)
-def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """The creases as arrays: vertex ids [C, P, 3], barycentric weights [C, P, 3], width [C] cm,
-    lit [C], and the crease indices of each width group (one canvas and one blur per group)."""
-    carriers = _carriers()
-    ids = np.stack([c[0] for c in carriers])
-    bary = np.stack([c[1] for c in carriers])
-    width = np.array([c.width for c in CREASES])
-    lit = np.array([c.lit for c in CREASES], np.float64)
-    groups = tuple(np.flatnonzero(width == w) for w in np.unique(width))
-    return ids, bary, width, lit, groups
-
-
 def _splat_lines(canvas: np.ndarray, lines: np.ndarray, values: np.ndarray) -> None:
     """Add the polylines lines [L, P, 2] px into canvas [H, W] float32 (in place) as 1 px wide
     anti-aliased lines of strength values [L] * _TAPER (0 at the ends): points SAMPLE_PX apart
@@ -230,33 +233,33 @@ def shade_creases(frame: np.ndarray, source: np.ndarray, target: np.ndarray, dow
     depths = crease_depths(source, target, down, px_per_cm)
     if max(depths.values()) < MIN_DEPTH:
         return frame
-    ids, bary, width, lit, groups = _tables()
+    table = crease_table()
     depth = np.array([depths[c.driver] for c in CREASES])
-    darkness = np.array([c.darkness for c in CREASES])
-    lines = np.einsum("cpk,cpkd->cpd", bary, target[:, :2].astype(np.float64)[ids])   # [C, P, 2] px
+    lines = np.einsum("cpk,cpkd->cpd", table.bary, target[:, :2].astype(np.float64)[table.ids])  # [C, P, 2] px
     h, w = frame.shape[:2]
-    for group in groups:
-        group = group[depth[group] >= MIN_DEPTH]
+    for members in table.groups:
+        group = members[depth[members] >= MIN_DEPTH]
         if group.size == 0:
             continue
-        sigma = max(float(width[group[0]]) * px_per_cm, 0.6)
+        sigma = max(float(table.width[group[0]]) * px_per_cm, 0.6)
         pad = int(np.ceil(3.5 * sigma)) + 2
-        x0, y0 = np.floor(lines[group].reshape(-1, 2).min(0)).astype(int) - pad
-        x1, y1 = np.ceil(lines[group].reshape(-1, 2).max(0)).astype(int) + pad
+        points = lines[group].reshape(-1, 2)
+        x0, y0 = np.floor(points.min(0)).astype(int) - pad
+        x1, y1 = np.ceil(points.max(0)).astype(int) + pad
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
         if x1 - x0 < 2 or y1 - y0 < 2:
             continue
         peak = 1.0 / (np.sqrt(2.0 * np.pi) * sigma)   # a 1 px line blurred by sigma peaks here
-        strength = darkness[group] * depth[group] / peak
+        strength = table.darkness[group] * depth[group] / peak
         local = lines[group] - (x0, y0)
         shaded = [local]
         values = [-strength]
-        bulging = lit[group] != 0
+        bulging = table.lit[group] != 0
         if bulging.any():
             tangent = np.gradient(local[bulging], axis=1)
             normal = np.stack([tangent[..., 1], -tangent[..., 0]], -1)   # left of the direction (image y down)
             normal /= np.linalg.norm(normal, axis=2, keepdims=True) + 1e-9
-            shaded.append(local[bulging] + (lit[group][bulging] * 2.0 * sigma)[:, None, None] * normal)
+            shaded.append(local[bulging] + (table.lit[group][bulging] * 2.0 * sigma)[:, None, None] * normal)
             values.append(0.5 * strength[bulging])
         canvas = np.zeros((y1 - y0, x1 - x0), np.float32)
         _splat_lines(canvas, np.concatenate(shaded), np.concatenate(values))
