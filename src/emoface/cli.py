@@ -149,8 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     # (edit re-warps real video frames and draws no lines)
     portrait_aus = argparse.ArgumentParser(add_help=False, parents=[aus])
     portrait_aus.add_argument("--no-lines", dest="lines", action="store_false",
-                     help="do not shade expression lines (forehead and frown lines, nose wrinkles, "
-                          "nasolabial folds, crow's feet); the face is only warped")
+                              help="do not shade expression lines (forehead and frown lines, nose "
+                                   "wrinkles, nasolabial folds, crow's feet); the face is only warped")
 
     parser = _Parser(prog="emoface", description="Re-render a portrait with a chosen emotion.")
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)

@@ -148,8 +148,8 @@ def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=Non
     emotion/level/aus: an emotion (or mixture) and AU edits (LES) added on top of the
     transferred expression. fps, size (long side px), pose_scale (head motion amplitude), still
     (no head motion or gaze), export_curves (JSON path), export_les (CSV path), lines (expression
-    lines), progress (tqdm bars) as for `animate`; seed is accepted for the same options and unused (all motion comes
-    from the sources).
+    lines), progress (tqdm bars) as for `animate`; seed is accepted for the same options and
+    unused (all motion comes from the sources).
 
     The output lasts as long as the expression video (or the audio); shorter sources loop
     forwards and backwards. A still image works as a source too (an expression or pose held
