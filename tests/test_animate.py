@@ -11,6 +11,7 @@ import av
 import numpy as np
 import pytest
 
+from emoface.drive.coarticulation import LEAD_S
 from emoface.io.audio import save_wav
 from emoface.types import Audio
 
@@ -45,7 +46,7 @@ def spoken(tmp_path_factory, portrait):
 
 def phone_frames(track, names):
     """Frame indices whose sample time falls inside any phone in `names`, per phone."""
-    t = np.arange(int(round(track.end_s[-1] * FPS))) / FPS + 0.06
+    t = np.arange(int(round(track.end_s[-1] * FPS))) / FPS + LEAD_S
     return [np.nonzero((t >= s) & (t < e))[0] for p, s, e in zip(track.phones, track.start_s, track.end_s)
             if p in names]
 

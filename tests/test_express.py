@@ -111,3 +111,25 @@ def test_level_scales_the_displacement(prepared, monkeypatch):
     step_23 = at[3.0] - at[2.0]
     step_34 = at[4.0] - at[3.0]
     assert np.abs(step_34 - step_23).max() < 0.05 * np.abs(step_23).max() + 0.5
+
+
+def test_analysis_does_not_load_pyplot_yet_plots_still_work(tmp_path):
+    """MediaPipe's drawing helpers import matplotlib.pyplot (~0.25 s of every cold command);
+    analysis defers it, and plotting afterwards in the same process still gets the real pyplot."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys, skimage.data
+from emoface.analyze.landmarker import analyze_image
+analyze_image(skimage.data.astronaut())
+assert "matplotlib.figure" not in sys.modules, "pyplot was imported by the analysis"
+from emoface.viz.pyplot import pyplot
+plt = pyplot("test")
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+fig.savefig({str(tmp_path / 'plot.png')!r})
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (tmp_path / "plot.png").stat().st_size > 1000

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from emoface.drive.align import tile
-from emoface.drive.coarticulation import FUNNEL, JAW, PUCKER, TUCK, mouth_track
+from emoface.drive.coarticulation import FUNNEL, JAW, LEAD_S, PUCKER, TUCK, mouth_track
 from emoface.motion.eyes import blink_track, gaze_track
 from emoface.motion.head import head_motion
 from emoface.motion.performance import combine
@@ -24,7 +24,7 @@ def track(spec: str, start: float = 0.3, end_pad: float = 0.3):
 
 def frames_in(tr, phone, fps, occurrence=0):
     i = [k for k, p in enumerate(tr.phones) if p == phone][occurrence]
-    t = np.arange(int(tr.end_s[-1] * fps)) / fps + 0.06
+    t = np.arange(int(tr.end_s[-1] * fps)) / fps + LEAD_S
     return np.nonzero((t >= tr.start_s[i]) & (t < tr.end_s[i]))[0]
 
 
@@ -34,7 +34,7 @@ def test_bilabials_close_and_open_vowels_open(fps):
     m = mouth_track(tr, int(tr.end_s[-1] * fps), fps)
     for occ, phone in enumerate(("B", "M", "P")):
         k = [i for i, p in enumerate(tr.phones) if p == phone][0]
-        centre = int(round(((tr.start_s[k] + tr.end_s[k]) / 2 - 0.06) * fps))
+        centre = int(round(((tr.start_s[k] + tr.end_s[k]) / 2 - LEAD_S) * fps))
         closed = np.nonzero(m.closure[max(0, centre - 2):centre + 3] == 1.0)[0]
         assert len(closed) >= 1, f"{phone} never fully closed at {fps} fps"
         assert m.mouth[max(0, centre - 2) + closed, JAW].max() == 0.0

@@ -27,7 +27,7 @@ from .errors import InputError
 from .motion.eyes import blink_track, gaze_track
 from .motion.head import head_motion
 from .motion.performance import K25, K26, Performance, combine
-from .pipeline import Prepared, expression_params_check, prepare
+from .pipeline import Prepared, expression_params_check, prepare, warm_up
 from .render.frames import render_frames
 from .rig.sequence import deform_sequence
 from .types import Audio, PhonemeTrack
@@ -219,6 +219,8 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
                 job = pool.submit(phoneme_track, speech, transcript, language)
                 with clock.stage("analyze portrait"):
                     prepared = prepare(portrait, size, lines)
+                with clock.stage("renderer warm-up"):
+                    warm_up(prepared)
                 phonemes = job.result()
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
     choices = ()

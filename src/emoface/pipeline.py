@@ -18,7 +18,7 @@ from .errors import InputError
 from .render.compose import RenderSource, render_frame
 from .rig.deform import FaceFit, deform, fit_face
 from .types import FaceAnalysis, RigParams
-from .vocab import AU_INDEX, AU_MAX
+from .vocab import AU_INDEX, AU_MAX, MOUTH_INDEX
 
 MIN_SIZE_PX, MAX_SIZE_PX = 64, 8192   # long side a render may be asked for (`--size`)
 
@@ -92,6 +92,16 @@ def render_params(prepared: Prepared, params: RigParams) -> np.ndarray:
     """Render rig parameters (deltas from the source) -> RGB uint8 [H, W, 3]."""
     landmarks = deform(prepared.analysis, params, prepared.fit)
     return render_frame(prepared.render_source, landmarks)
+
+
+def warm_up(prepared: Prepared) -> None:
+    """Render one throw-away frame (jaw half open, so the warp kernel and the mouth painting both
+    run) to pay one-off costs now rather than on a video's first frame: loading the compiled
+    warp kernel from numba's cache alone takes ~0.3 s. `animate` calls it while the speech is
+    still being analysed on the other thread."""
+    mouth = np.zeros(len(MOUTH_INDEX), np.float32)
+    mouth[MOUTH_INDEX["jaw_open"]] = 0.5
+    render_params(prepared, RigParams(mouth=mouth))
 
 
 def expression_params(prepared: Prepared, emotion: str | None = "neutral", level: float = 0.0,

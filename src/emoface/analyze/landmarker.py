@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import os
 import sys
 import threading
+import types
 
 import cv2
 import numpy as np
@@ -30,10 +32,38 @@ CONFIDENT_FACE = 0.75
 _warmed_up = False  # first detect() done (with native start-up logs silenced)
 
 
+class _PyplotOnFirstUse(types.ModuleType):
+    """Stands in for matplotlib.pyplot in `sys.modules` until an attribute is used, then imports
+    the real pyplot and hands every attribute on to it."""
+
+    def __getattr__(self, name: str):
+        real = self.__dict__.get("_real")
+        if real is None:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = self.__dict__["_real"] = importlib.import_module(self.__name__)
+        return getattr(real, name)
+
+
+def import_mediapipe():
+    """The mediapipe package, imported without importing matplotlib.pyplot.
+
+    mediapipe's vision package imports its drawing helpers, which import pyplot at module level
+    (~0.25 s of a cold command); emoface never draws with them. `_PyplotOnFirstUse` stands in
+    for pyplot meanwhile, so code that does plot still gets the real one. (The standard
+    library's `LazyLoader` does not help here: the import statement itself wakes it up.)"""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    if "matplotlib.pyplot" not in sys.modules:
+        sys.modules["matplotlib.pyplot"] = _PyplotOnFirstUse("matplotlib.pyplot")
+    import mediapipe
+
+    return mediapipe
+
+
 def create_landmarker(mode: str):
     """A new FaceLandmarker task ("IMAGE" or "VIDEO" running mode): up to MAX_FACES faces, with
     blendshapes and the facial transformation matrix. The caller closes it."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
+    import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.FaceLandmarkerOptions(
@@ -57,6 +87,7 @@ def _landmarker():
 @functools.lru_cache(maxsize=1)
 def _detector():
     """The bundle's BlazeFace face detector, used to score the landmarker's faces."""
+    import_mediapipe()
     from mediapipe.tasks.python import BaseOptions, vision
 
     options = vision.FaceDetectorOptions(
@@ -100,8 +131,7 @@ def _native_logs_silenced():
 
 def _detect(rgb: np.ndarray):
     """-> (landmarker result, [(score, x0, y0, x1, y1) px] face detections)."""
-    import mediapipe as mp
-
+    mp = import_mediapipe()
     image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
     global _warmed_up
     with _native_logs_silenced() if not _warmed_up else contextlib.nullcontext():

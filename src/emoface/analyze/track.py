@@ -35,7 +35,7 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker
+from .landmarker import ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker, import_mediapipe
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
@@ -170,8 +170,7 @@ class VideoTracker:
 
     def read(self, rgb: np.ndarray) -> TrackedFace | None:
         """The followed face in the next frame, RGB uint8 [H, W, 3] -> TrackedFace or None."""
-        import mediapipe as mp
-
+        mp = import_mediapipe()
         self._open()
         if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3):
             raise InputError(f"frames must be RGB uint8 [H, W, 3], got {getattr(rgb, 'shape', type(rgb))}")

@@ -31,7 +31,12 @@ JAW, FUNNEL, PUCKER, PRESS, STRETCH, TUCK = (MOUTH_INDEX[n] for n in (
     "jaw_open", "lip_funnel", "lip_pucker", "lip_press", "lip_stretch", "lower_lip_tuck"))
 SIGMA_S = np.array([0.07, 0.09, 0.09, 0.06, 0.08, 0.06], np.float32)  # per control
 CORE_SHARE = 0.4
-LEAD_S = 0.06
+# How far ahead of the aligned phones each frame samples. Measured against real speakers
+# (bench/lipsync.py, dlib mouth curves, seeds 0 1 2): at 0.06 s our mouth trailed both shared
+# talking videos by one frame (best lag +1); at 0.10 s the best lag is 0 on both and r is
+# unchanged (0.51); at 0.14 s it leads (-1). Erring early is also the safe side: viewers notice
+# sound ahead of the lips (~45 ms) far sooner than lips ahead of the sound (~125 ms).
+LEAD_S = 0.10
 # a short pause inside speech leaves the lips slightly apart; a long one or the clip's ends shut them
 SHORT_PAUSE_S = 1.0
 SHORT_PAUSE_JAW = 0.2     # lips apart ~2 mm: real speakers rarely shut them between phrases
