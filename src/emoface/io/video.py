@@ -150,14 +150,13 @@ class VideoWriter:
                    muxed whole. Refused when it is `path` itself.
     crf:           x264 constant rate factor, 0 (lossless) - 51; 18 is visually lossless,
                    23 the default.
-    preset:        x264 speed preset (`X264_PRESETS`). The default "superfast", against
-                   "veryfast" on a 10 s 512² talking head at crf 23: 0.8 vs 0.9-1.3 CPU-s,
-                   PSNR 41.0 vs 40.1 dB, twice the bytes (355 vs 170 KB, ~0.3 Mbit/s), and
-                   `animate` end to end 4.57 -> 4.44 s (medians of 10 alternating runs).
+    preset:        x264 speed preset (`X264_PRESETS`); "veryfast" balances size and speed.
+                   "superfast" against it on a 10 s 512² talking head at crf 23: 0.8 vs
+                   0.9-1.3 CPU-s, PSNR 41.0 vs 40.1 dB, twice the bytes (355 vs 170 KB).
     """
 
     def __init__(self, path: str | os.PathLike, fps: float, size_wh: tuple[int, int],
-                 audio_source: str | os.PathLike | None = None, crf: int = 23, preset: str = "superfast"):
+                 audio_source: str | os.PathLike | None = None, crf: int = 23, preset: str = "veryfast"):
         self.path = Path(path)
         if self.path.suffix.lower() not in VIDEO_FORMATS:
             known = ", ".join(VIDEO_FORMATS)
