@@ -37,11 +37,6 @@ log = logging.getLogger(__name__)
 DEFAULT_FPS = 25.0
 DEFAULT_SIZE = 512
 ENCODE_QUEUE = 8  # frames rendered ahead of the encoder
-# x264 preset of rendered talking heads: "superfast" took `animate` of a 10 s clip at 512² from
-# 4.57 to 4.44 s (medians of 10 alternating cold runs) at twice the bytes (~0.3 Mbit/s) and a
-# higher PSNR than "veryfast" (`io.video.VideoWriter`). `edit` keeps "veryfast": it runs at 3x
-# its speed target, and its dlib-measured jitter moved with the preset (bench/edit_targets.py).
-ENCODE_PRESET = "superfast"
 
 
 @dataclass
@@ -131,8 +126,7 @@ def write_video(prepared: Prepared, performance: Performance, output: Path, audi
     from .io.video import VideoWriter, encoding_thread
 
     h, w = prepared.image.shape[:2]
-    with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source,
-                     preset=ENCODE_PRESET) as writer, \
+    with VideoWriter(output, performance.fps, (w, h), audio_source=audio_source) as writer, \
             encoding_thread(writer, ENCODE_QUEUE) as put:
         params = performance.rig_params(prepared.source_aus)
         landmarks = deform_sequence(prepared.analysis, params, prepared.fit, performance.fps)

@@ -35,7 +35,7 @@ AAC_RATES = frozenset({96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 1
 AAC_FALLBACK_RATE = 48000
 AAC_BITRATE_PER_CHANNEL = 64_000  # bit/s; transparent enough for speech
 AAC_FRAME = 1024  # samples per AAC frame
-# x264 threads: on 2 cores, 2 threads encoded ~25% faster than 1 at "veryfast" and as fast as
+# x264 threads: on 2 cores, 2 threads encode ~25% faster than 1 at "veryfast" and as fast as
 # x264's own choice (1.5 x cores); more than 4 buys little at talking-head sizes.
 X264_THREADS = min(4, os.cpu_count() or 1)
 _AVCOL_PRI_BT709 = _AVCOL_TRC_BT709 = _AVCOL_SPC_BT709 = 1
@@ -151,8 +151,6 @@ class VideoWriter:
     crf:           x264 constant rate factor, 0 (lossless) - 51; 18 is visually lossless,
                    23 the default.
     preset:        x264 speed preset (`X264_PRESETS`); "veryfast" balances size and speed.
-                   "superfast" against it on a 10 s 512² talking head at crf 23: 0.8 vs
-                   0.9-1.3 CPU-s, PSNR 41.0 vs 40.1 dB, twice the bytes (355 vs 170 KB).
     """
 
     def __init__(self, path: str | os.PathLike, fps: float, size_wh: tuple[int, int],
