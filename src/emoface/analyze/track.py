@@ -35,7 +35,8 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker, import_mediapipe
+from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker,
+                         import_mediapipe)
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
