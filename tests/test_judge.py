@@ -269,3 +269,13 @@ def test_bench_dry_run_writes_table_json_and_contact_sheet(tmp_path, capsys):
     assert data["portraits"][0]["source_top"][0] == "neutral"
     sheet = cv2.imread(str(out / "painting_chinese_imperial_portrait.png"))
     assert sheet is not None and sheet.shape[0] > 2 * 192 and sheet.shape[1] > 5 * 192
+
+
+def test_a_borderline_detection_never_outranks_a_confident_face(astronaut_rgb):
+    """dlib's detector also fires, barely (score ~0.1), on the badge on the astronaut's suit; on
+    some video frames that box is larger than her face, and "the largest face" jumped to it. With
+    her face found confidently, the badge is not a face."""
+    boxes = dlib_face.face_boxes(astronaut_rgb)
+    assert len(boxes) == 1
+    x, y, w, h = boxes[0]
+    assert y + h < 256 and 60 < w < 130            # her face, in the upper half; not the badge

@@ -60,6 +60,23 @@ def test_labiodentals_tuck_rounded_vowels_pucker_open_vowels_in_proportion():
     assert peak["AA"] > peak["IH"] > peak["IY"] and peak["AE"] > peak["IH"]
 
 
+def test_function_words_open_less_than_content_words():
+    """Running speech says "and" in its weak form: the same vowel opens about half as far as in
+    "ant" (a content word), which is left as it was."""
+    phones = "AE:0.12 N:0.06 D:0.05"
+    content, function = (tile(*_fields(track(phones)), "forced-alignment", [(w, 0.3, 0.53)], 0.0, 0.83)
+                         for w in ("ant", "And,"))
+    plain = track(phones)
+    jaw = {name: mouth_track(tr, 20, 25.0).mouth[frames_in(tr, "AE", 25), JAW].max()
+           for name, tr in (("content", content), ("function", function), ("no words", plain))}
+    assert jaw["content"] == pytest.approx(jaw["no words"]) and jaw["content"] > 0.3
+    assert 0.3 * jaw["content"] < jaw["function"] < 0.7 * jaw["content"]
+
+
+def _fields(tr):
+    return list(tr.phones), list(tr.start_s), list(tr.end_s), list(tr.stress)
+
+
 def test_silence_relaxes_the_mouth_shut():
     tr = track("AA:0.3", start=0.5, end_pad=1.5)
     m = mouth_track(tr, int(tr.end_s[-1] * 25), 25.0)

@@ -25,6 +25,7 @@ INSTALL_HINT = "install the judge extra: pip install -e .[judge]"
 # dlib's box shifts by ~10% of the face between pyramid settings, and the emotion CNN is
 # sensitive to the crop.
 _DETECT_MAX_SIDE_PX = 800
+CONFIDENT_SCORE = 0.5   # HOG detector score (its threshold is 0)
 _DETECT_UPSAMPLE = 1
 
 # dlib's usual same-person threshold on the Euclidean distance of two 128-d embeddings.
@@ -80,7 +81,10 @@ def _as_dlib_image(image: np.ndarray) -> np.ndarray:
 
 
 def face_boxes(image_rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """All faces dlib's HOG frontal detector finds, largest first.
+    """All faces dlib's HOG frontal detector finds, largest first. Where one face is confident
+    (score >= CONFIDENT_SCORE), borderline detections (below it) are dropped: on the astronaut
+    portrait the badge on her suit, larger than her face, scores around 0 and flickered in and
+    out of the detections frame by frame, so "the largest face" jumped to it.
 
     image_rgb: RGB uint8 [H, W, 3] (or gray [H, W]).
     Returns a list of (x, y, w, h) int boxes in px of `image_rgb` (x, y = top-left corner);
@@ -95,7 +99,9 @@ def face_boxes(image_rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
         image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     detector = _detector()
     with _LOCK:
-        rects = detector(np.ascontiguousarray(small), _DETECT_UPSAMPLE)
+        rects, scores, _ = detector.run(np.ascontiguousarray(small), _DETECT_UPSAMPLE, 0.0)
+    if len(scores) and max(scores) >= CONFIDENT_SCORE:
+        rects = [r for r, score in zip(rects, scores) if score >= CONFIDENT_SCORE]
     boxes = []
     for r in rects:
         x0, y0 = r.left() / scale, r.top() / scale

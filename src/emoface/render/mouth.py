@@ -75,7 +75,12 @@ JAW_POINTS = (152, 148, 377, 176, 400)
 JAW_TO_INCISORS = 0.85     # the lower incisors sit nearer the jaw's hinge than the chin does
 
 # Tooth geometry in units of half the relaxed inner-mouth width (about 2.2 cm on an adult):
-UPPER_SHOW = 0.14          # upper incisor showing below a relaxed upper lip (~3 mm)
+# upper incisor showing below the relaxed upper lip (~4.4 mm: the upper end of the ~2-4 mm shown
+# at rest, as speech lifts the lip). With 0.14 (~3 mm), small openings showed a dark slit between
+# the upper and lower teeth, which dlib's 68-point model took for the lips' gap in some frames and
+# not in others: bench/lipsync.py's AOC mouth curves of one performance under three head-motion
+# seeds agreed only at r 0.60-0.76; at 0.2 they agree at 0.88-0.92 (and May's at 0.98).
+UPPER_SHOW = 0.20
 UPPER_LENGTH = 0.42        # crown height of the upper incisors (~9-10 mm)
 OVERBITE = 0.08            # the lower incisal edge rests this far above the upper one, behind it
 LOWER_LENGTH = 0.24        # visible part; the lower lip hides the rest
