@@ -25,8 +25,9 @@ INSTALL_HINT = "install the judge extra: pip install -e .[judge]"
 # dlib's box shifts by ~10% of the face between pyramid settings, and the emotion CNN is
 # sensitive to the crop.
 _DETECT_MAX_SIDE_PX = 800
-CONFIDENT_SCORE = 0.5   # HOG detector score (its threshold is 0)
 _DETECT_UPSAMPLE = 1
+# a detection this sure (HOG score; dlib's threshold is 0) hides borderline ones (`face_boxes`)
+CONFIDENT_SCORE = 0.5
 
 # dlib's usual same-person threshold on the Euclidean distance of two 128-d embeddings.
 SAME_PERSON_THRESHOLD = 0.6
