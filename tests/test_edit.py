@@ -143,6 +143,27 @@ def test_a_frame_is_changed_only_around_the_face(astronaut_rgb, astronaut_face):
     assert np.array_equal(edit_frame(frame, analysis, fit, np.zeros((17, 2), np.float32)), frame)
 
 
+
+def test_an_angry_edit_shades_frown_lines_between_the_brows_and_no_lines_switches_them_off(
+        astronaut_rgb, astronaut_face):
+    analysis, fit = astronaut_face
+    residual = residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool), FPS, EditSpec("angry", 3.0))[0]
+    lined = edit_frame(astronaut_rgb, analysis, fit, residual).astype(int)
+    plain = edit_frame(astronaut_rgb, analysis, fit, residual, lines=False).astype(int)
+    lm = analysis.landmarks_px
+    # between the brows' inner heads, above the nose root: where the vertical frown lines fold
+    (xl, _), (xr, _) = lm[55, :2], lm[285, :2]
+    y_top, y_bottom = lm[9, 1], lm[168, 1]
+    glabella = (slice(int(y_top), int(y_bottom)), slice(int(min(xl, xr)), int(max(xl, xr))))
+    darker = (plain[glabella] - lined[glabella]).mean(-1)
+    assert darker.max() > 8                                 # a line a viewer sees
+    assert darker.min() > -4                                 # shade only (lit sides stay faint)
+    changed = np.abs(lined - plain).max(-1) > 2
+    lower_face = np.zeros_like(changed)
+    lower_face[int(lm[2, 1]):int(lm[152, 1])] = True         # nose base to chin: no AU4 lines
+    assert changed[lower_face].mean() < 0.01
+
+
 # --- timing --------------------------------------------------------------------------------
 
 def test_variable_frame_times_are_resampled_to_the_frame_on_screen():

@@ -145,8 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     aus.add_argument("--au", dest="aus", action="append", type=_au_edit, metavar="AU=DELTA",
                      help=f"add (+) or remove (-) one Action Unit on the 0-5 scale, e.g. 12=+2, 4=-1.5, "
                           f"12L=1 (subject's left only); repeatable. AUs: {', '.join(map(str, AU_IDS))}")
-    # the AU edits plus the renderer's lines switch, for the commands that render a portrait
-    # (edit re-warps real video frames and draws no lines)
+    # the AU edits plus the renderer's lines switch, for every command that renders a face
     portrait_aus = argparse.ArgumentParser(add_help=False, parents=[aus])
     portrait_aus.add_argument("--no-lines", dest="lines", action="store_false",
                               help="do not shade expression lines (forehead and frown lines, nose "
@@ -206,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_edit import add_commands as add_edit_commands
 
-    add_edit_commands(sub, common, aus, _emotion_spec, _level, _size)
+    add_edit_commands(sub, common, portrait_aus, _emotion_spec, _level, _size)
 
     from .cli_reenact import add_commands as add_reenact_commands
 

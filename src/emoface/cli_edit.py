@@ -60,4 +60,4 @@ def _cmd_edit(args: argparse.Namespace) -> None:
     timeline = args.emotion if isinstance(args.emotion, list) else None
     edit_video(args.video, args.output, emotion=emotion, level=level, aus=au_dict(args.aus),
                timeline=timeline, transition_s=args.transition, face_index=args.face_index,
-               size=args.size, progress=True, transcript=args.transcript)
+               size=args.size, progress=True, transcript=args.transcript, lines=args.lines)

@@ -1,14 +1,17 @@
 """Re-render one video frame from itself with an expression residual, in the face region only.
 
     frame + its landmarks --rig (AU residual)--> moved landmarks --keep lip gaps--> mesh warp of
-    the face region --feathered paste--> frame
+    the face region --expression lines--> feathered paste--> frame
 
 The frame is its own source: the warp starts from the frame's own pixels and landmarks, so
 identity, lighting, background and the real mouth interior all come from the frame. The mouth's
 articulation is the frame's: after the rig has moved the face, every inner-lip column is put
 back to the frame's own gap (`keep_lip_gaps`), so closed lips stay closed and an opening keeps
 its size, while the lip corners may move with the emotion. No mouth interior is painted (the
-opening is never wider than the frame's, whose real teeth and tongue are warped along).
+opening is never wider than the frame's, whose real teeth and tongue are warped along). The
+expression lines the residual folds (frown lines for lowered, drawn-together brows, forehead
+lines for raised ones...) are shaded as `render_frame` shades them (`render.creases`), measured
+against the frame's own landmarks, so only what the edit adds is drawn.
 
 Only a box around the face is warped (`face_region`, about twice the face's size, which holds
 the renderer's moving rings), and pasted back with a feathered seam, so a 1080p frame costs
@@ -25,6 +28,7 @@ import numpy as np
 
 from ..analyze import topology as topo
 from ..render.compose import warp_image
+from ..render.creases import shade_creases
 from ..render.control_mesh import build_control_mesh
 from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit, deform
 from ..types import FaceAnalysis, RigParams
@@ -95,12 +99,14 @@ def moved_landmarks(analysis: FaceAnalysis, fit: FaceFit, au_delta: np.ndarray) 
     return moved
 
 
-def edit_frame(rgb: np.ndarray, analysis: FaceAnalysis, fit: FaceFit, au_delta: np.ndarray) -> np.ndarray:
+def edit_frame(rgb: np.ndarray, analysis: FaceAnalysis, fit: FaceFit, au_delta: np.ndarray,
+               lines: bool = True) -> np.ndarray:
     """Re-render one frame with an AU residual -> RGB uint8 [H, W, 3] (a new array; `rgb`, the
     frame RGB uint8 [H, W, 3], is left as it is).
 
     analysis: the frame's own face (landmarks in px of `rgb`); fit: canonical->frame similarity;
-    au_delta: [17, 2] AU change on the 0-5 scale (subject's left, right), already eased.
+    au_delta: [17, 2] AU change on the 0-5 scale (subject's left, right), already eased;
+    lines: shade the expression lines the residual folds (False: the warp alone).
     """
     out = rgb.copy()
     source = analysis.landmarks_px
@@ -114,6 +120,8 @@ def edit_frame(rgb: np.ndarray, analysis: FaceAnalysis, fit: FaceFit, au_delta: 
     src_local, dst_local = source - offset, moved - offset
     crop = rgb[y0:y1, x0:x1]
     warped = warp_image(crop, build_control_mesh(src_local, crop.shape[:2]), dst_local)
+    if lines:
+        shade_creases(warped, src_local, dst_local, fit.down, fit.scale)
     h, w = rgb.shape[:2]
     sides = (x0 > 0, y0 > 0, x1 < w, y1 < h)
     if any(sides):

@@ -137,7 +137,8 @@ def _own_expression(track) -> tuple[np.ndarray, list]:
 
 def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0, aus=None,
                timeline=None, transition_s: float = DEFAULT_TRANSITION_S, face_index: int | None = None,
-               size: int | None = None, progress: bool = False, transcript: str | None = None) -> EditResult:
+               size: int | None = None, progress: bool = False, transcript: str | None = None,
+               lines: bool = True) -> EditResult:
     """Change the emotion of the talking video `video`, keeping its lip motion -> `output` mp4.
 
     emotion/level/aus as for `emoface.express` (emotion may be a mixture "happy@2+surprised@1";
@@ -146,7 +147,9 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     `transcript` gives them); timeline:
     optional [EmotionKey] (emotion changing over time, replaces emotion/level), transition_s:
     how long each change takes; face_index: None = the largest face, k = the k-th from the left;
-    size: shrink the long side to at most this many px; progress: tqdm bars (frames/s).
+    size: shrink the long side to at most this many px; progress: tqdm bars (frames/s);
+    lines: shade the expression lines the edit folds (frown and forehead lines...), as the
+    other commands do; False warps the frames only.
 
     Every frame is re-rendered from itself: the face region is warped by the emotion's AU change
     measured against the frame's own (5-frame smoothed) expression, with the lips' opening and
@@ -213,7 +216,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
              "sound copied" if info.has_audio else "the video has no sound: the output is silent")
 
     with clock.stage("decode+render+encode"):
-        _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress)
+        _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress, lines)
     seconds = dict(clock.seconds)
     total = sum(seconds.values())
     log.info("wrote %s: %d frames at %g fps, %dx%d, %.1f frames/s; stages %s", output, len(schedule),
@@ -240,7 +243,7 @@ def _auto_keys(video: Path, info, transcript: str | None) -> tuple[tuple, list[E
 
 
 def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, schedule: np.ndarray,
-            residual: np.ndarray, progress: bool) -> None:
+            residual: np.ndarray, progress: bool, lines: bool) -> None:
     """Second pass: decode (thread) -> edit each output frame (this thread) -> encode (thread)."""
     from tqdm import tqdm
 
@@ -263,7 +266,7 @@ def _render(video: Path, size_wh, output: Path, info, out_wh, track, fits, sched
                     index += 1
                 i = int(schedule[j])
                 if track.found[i] and np.abs(residual[j]).max() > STILL_AU:
-                    put(edit_frame(current, track.analysis(i), fits[i], residual[j]))
+                    put(edit_frame(current, track.analysis(i), fits[i], residual[j], lines))
                 else:
                     put(current)
         finally:

@@ -14,7 +14,7 @@ moved relative to the source in the way that folds that skin (brows up towards t
 inner brows drawn together, the cheek's front lifting...). So every caller of `render_frame`
 (express, animate, say, reenact, timelines) gets the lines of the motion it asks for, and only
 what goes beyond the source's own expression is added (a portrait's existing lines stay as they
-are). edit does not: it warps each video frame with `warp_image` alone and keeps its real skin.
+are). edit shades them too, on each video frame against that frame's own landmarks.
 
 The shade is a soft dark line (Gaussian profile, width ~1 mm of skin) multiplied into the frame
 inside the box of the lines of one width only (one canvas and one blur per width); nothing is
