@@ -43,3 +43,22 @@ def test_jaw_drop_moves_lower_lip_not_upper_lip():
     # the corners come in towards the midline (a dropped jaw narrows relaxed lips)
     assert field[61, 0] > 0.02 and field[291, 0] < -0.02
     assert field[152, 1] < -0.1         # chin goes down
+
+
+def test_speech_opens_the_lips_as_a_lens_tapering_into_the_corners():
+    """jaw_open: the lower lip drops most in the middle and less towards each corner (a lens, not
+    a slot with square ends), every ring of a lip column by the same amount (the lip keeps its
+    thickness), and the chin drops with the jaw."""
+    from emoface.vocab import MOUTH_INDEX
+
+    drop = -rig_basis().mouth[MOUTH_INDEX["jaw_open"], :, 1]     # [468] cm down per unit
+    inner, outer = topo.LOWER_LIP_RINGS[0], topo.LOWER_LIP_RINGS[-1]
+    middle = drop[inner[5]]
+    assert middle > 1.0
+    beside_corner, halfway, near_middle = (drop[inner[k]] / middle for k in (1, 2, 4))
+    assert beside_corner < 0.75                                  # was 0.89: the square end
+    assert beside_corner < halfway < near_middle
+    assert near_middle > 0.9
+    for k in range(1, 10):
+        assert abs(drop[outer[k]] - drop[inner[k]]) < 0.1 * middle, k
+    assert drop[152] > 0.8 * middle                               # the chin goes with the jaw

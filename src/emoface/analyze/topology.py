@@ -20,6 +20,16 @@ LIPS_UPPER_INNER = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308)
 LIPS_LOWER_INNER = (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308)
 MOUTH_CORNERS = (61, 291)          # outer corners: subject's right, left
 MOUTH_CORNERS_INNER = (78, 308)
+# The lips as four rings each (MediaPipe's lipsUpper/Lower Outer, SemiOuter, SemiInner, Inner),
+# corner to corner in the same order, so that column k of every ring crosses the lip together.
+UPPER_LIP_RINGS = (LIPS_UPPER_INNER,
+                   (62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292),
+                   (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306),
+                   LIPS_UPPER_OUTER)
+LOWER_LIP_RINGS = (LIPS_LOWER_INNER,
+                   (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
+                   (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
+                   LIPS_LOWER_OUTER)
 
 # Eyelid contours without the corners, upper[k] above lower[k].
 RIGHT_EYE_UPPER = (246, 161, 160, 159, 158, 157, 173)

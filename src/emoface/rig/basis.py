@@ -151,6 +151,31 @@ def jaw_rotation_field(verts: np.ndarray, angle: float) -> np.ndarray:
     return (regions.jaw_weight(verts)[:, None] * d).astype(np.float32)
 
 
+# Speech's jaw drop opens the lips as a lens, not a slot: the corners (the modiolus, tied to the
+# cheeks) follow the jaw only part way (jaw weight 0.5), and the lower lip between them hangs
+# from them, dropping less the nearer it is to a corner. Without this the lower lip fell almost
+# fully (89 %) 3 mm from the corner and the opening was a trapezoid with square ends.
+LENS_CORNER_SHARE = 0.43     # the inner corners' drop / the lower lip middle's, as jaw_weight gives
+LENS_REACH_CM = 0.5          # the skin around the lower lip follows its column's profile this far
+
+
+def lower_lip_lens(verts: np.ndarray) -> np.ndarray:
+    """[468] multiplier of the jaw drop for speech (jaw_open): along the lower lip, an ellipse
+    from LENS_CORNER_SHARE next to the corners up to 1 in the middle, the same for every ring of
+    a lip column (the lip keeps its thickness); the skin around it blends back to 1 within
+    LENS_REACH_CM (Gaussian in the distance to the nearest lower-lip point); 1 elsewhere."""
+    inner = np.asarray(topo.LOWER_LIP_RINGS[0])
+    u = np.abs(verts[inner, 0]) / np.abs(verts[inner[[0, -1]], 0]).mean()
+    column = LENS_CORNER_SHARE + (1.0 - LENS_CORNER_SHARE) * np.sqrt(np.clip(1.0 - u * u, 0.0, 1.0))
+    column[[0, -1]] = 1.0                        # the corners: jaw_weight already halves them
+    ids = np.concatenate([np.asarray(ring) for ring in topo.LOWER_LIP_RINGS])
+    drop = np.tile(1.0 - column, len(topo.LOWER_LIP_RINGS))
+    d2 = ((verts[:, None, :] - verts[ids][None, :, :]) ** 2).sum(-1)
+    nearest = d2.argmin(1)
+    reach = np.exp(-d2[np.arange(len(verts)), nearest] / (2.0 * LENS_REACH_CM ** 2))
+    return (1.0 - drop[nearest] * reach).astype(np.float32)
+
+
 @dataclass(frozen=True)
 class RigBasis:
     """au: [17, 2, 468, 3] cm per unit AU intensity, per side (0 = left, 1 = right).
@@ -179,6 +204,6 @@ def rig_basis() -> RigBasis:
     jaw_only = np.stack([jaw * left, jaw * (1.0 - left)]) / 5.0
     mouth = np.zeros((len(MOUTH_CONTROLS), len(verts), 3), np.float32)
     for k, name in enumerate(MOUTH_CONTROLS):
-        mouth[k] = (jaw_rotation_field(verts, JAW_ANGLE_OPEN) if name == "jaw_open"
-                    else _field(MOUTH_MOVES[name], verts))
+        mouth[k] = (jaw_rotation_field(verts, JAW_ANGLE_OPEN) * lower_lip_lens(verts)[:, None]
+                    if name == "jaw_open" else _field(MOUTH_MOVES[name], verts))
     return RigBasis(au=au, mouth=mouth, jaw_only=jaw_only)

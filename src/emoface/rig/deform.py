@@ -36,16 +36,8 @@ from .untangle import untangle
 IMAGE_FROM_CANONICAL_AXES = np.diag([1.0, -1.0, -1.0]).astype(np.float32)
 BLINK_RING_SHARE = 0.55  # how far the skin ring above the lid margin follows a blink
 
-# The lips as four rings each (MediaPipe's lipsUpper/Lower Outer, SemiOuter, SemiInner, Inner),
-# corner to corner in the same order, so that column k of every ring crosses the lip together.
-UPPER_LIP_RINGS = (topo.LIPS_UPPER_INNER,
-                   (62, 183, 42, 41, 38, 12, 268, 271, 272, 407, 292),
-                   (76, 184, 74, 73, 72, 11, 302, 303, 304, 408, 306),
-                   topo.LIPS_UPPER_OUTER)
-LOWER_LIP_RINGS = (topo.LIPS_LOWER_INNER,
-                   (62, 96, 89, 179, 86, 15, 316, 403, 319, 325, 292),
-                   (76, 77, 90, 180, 85, 16, 315, 404, 320, 307, 306),
-                   topo.LIPS_LOWER_OUTER)
+# the lips' rings (column k of every ring crosses the lip together), kept here for the callers
+UPPER_LIP_RINGS, LOWER_LIP_RINGS = topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS
 # Closing a mouth the portrait shows open (negative AU25/AU26), see `close_mouth`.
 CLOSING_SNAP = 0.85           # a closure within 15 % of complete is complete (AU readings are that rough)
 CLOSING_CHIN_DEPTH_CM = 4.0   # below the lower lip's edge, where the jaw takes over from the lip
