@@ -16,7 +16,7 @@ from emoface.edit.frame import edit_frame, face_region, keep_lip_gaps, moved_lan
 from emoface.edit.plan import EditSpec, KEPT_ROWS, ease_weights, residual_aus, smooth_aus
 from emoface.edit.timing import constant_rate_schedule, frame_times, is_variable_rate
 from emoface.errors import InputError, NoFaceError
-from emoface.rig.deform import LOWER_LIP_RINGS
+from emoface.analyze.topology import LOWER_LIP_RINGS
 from emoface.vocab import AU_INDEX
 
 HAS_DLIB = importlib.util.find_spec("dlib") is not None

@@ -34,7 +34,7 @@ def test_a_vertex_pushed_across_its_neighbours_is_pulled_back():
     assert folded(src, moved).sum() >= 3      # the skin turns over there
     fixed = untangle(src, moved)
     assert not folded(src, fixed).any()
-    lips = [v for ring in deform_module.UPPER_LIP_RINGS[:-1] + deform_module.LOWER_LIP_RINGS[:-1] for v in ring]
+    lips = [v for ring in topo.UPPER_LIP_RINGS[:-1] + topo.LOWER_LIP_RINGS[:-1] for v in ring]
     np.testing.assert_array_equal(fixed[lips], moved[lips])   # the lips keep their shape
     far = np.linalg.norm(src - src[CHEEK], axis=1) > 6 * reach
     np.testing.assert_array_equal(fixed[far], moved[far])      # only the fold's surroundings move

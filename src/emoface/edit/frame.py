@@ -30,7 +30,8 @@ from ..analyze import topology as topo
 from ..render.compose import warp_image
 from ..render.creases import shade_creases
 from ..render.control_mesh import build_control_mesh
-from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit, deform
+from ..analyze.topology import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+from ..rig.deform import FaceFit, deform
 from ..types import FaceAnalysis, RigParams
 
 REGION_REACH = 1.0      # the warped box reaches this many face sizes from the face's centre

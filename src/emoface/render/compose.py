@@ -10,7 +10,8 @@ import cv2
 import numpy as np
 
 from ..analyze import topology as topo
-from ..rig.deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS, FaceFit
+from ..analyze.topology import LOWER_LIP_RINGS, UPPER_LIP_RINGS
+from ..rig.deform import FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
 from .creases import shade_creases
 from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, paint_lip_seam,

@@ -302,7 +302,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tup
     """Where the upper and the lower lip really end on each lip column of an open mouth.
 
     image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px; lip_rings: (upper rings, lower rings),
-    each inner -> outer ring, corner to corner (`rig.deform.UPPER_LIP_RINGS`, ...).
+    each inner -> outer ring, corner to corner (`analyze.topology.UPPER_LIP_RINGS`, ...).
     Returns (upper [11, 2], lower [11, 2]) px. MediaPipe's inner-lip points on an open mouth
     often lie on the teeth, a few px inside the lip's real edge; squeezed shut, those teeth
     would show as a white line in the lip. Walking each column from inside the lip

@@ -36,8 +36,6 @@ from .untangle import untangle
 IMAGE_FROM_CANONICAL_AXES = np.diag([1.0, -1.0, -1.0]).astype(np.float32)
 BLINK_RING_SHARE = 0.55  # how far the skin ring above the lid margin follows a blink
 
-# the lips' rings (column k of every ring crosses the lip together), kept here for the callers
-UPPER_LIP_RINGS, LOWER_LIP_RINGS = topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS
 # Closing a mouth the portrait shows open (negative AU25/AU26), see `close_mouth`.
 CLOSING_SNAP = 0.85           # a closure within 15 % of complete is complete (AU readings are that rough)
 CLOSING_CHIN_DEPTH_CM = 4.0   # below the lower lip's edge, where the jaw takes over from the lip
@@ -111,13 +109,13 @@ def _lip_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t the vertex's share of the way from the inner to the outer ring, [N] each."""
     verts = canonical_mesh().vertices
     rows = []
-    for rings in (UPPER_LIP_RINGS, LOWER_LIP_RINGS):
+    for rings in (topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS):
         inner, outer = rings[0], rings[-1]
         for ring in rings[1:-1]:
             for k in range(1, len(ring) - 1):
                 rows.append((ring[k], inner[k], outer[k]))
     # the corner columns (shared by both lips) lie between the inner and the outer corner
-    for ring in (UPPER_LIP_RINGS[1], UPPER_LIP_RINGS[2]):
+    for ring in (topo.UPPER_LIP_RINGS[1], topo.UPPER_LIP_RINGS[2]):
         for k in (0, -1):
             rows.append((ring[k], topo.LIPS_UPPER_INNER[k], topo.LIPS_UPPER_OUTER[k]))
     v, i, o = (np.array(c) for c in zip(*rows))
@@ -266,10 +264,10 @@ def close_mouth(source: np.ndarray, closing_px: np.ndarray, down: np.ndarray,
     out[:, :2] = ((near * jaw)[:, None] * lower_move + (1.0 - near)[:, None] * out[:, :2]
                   + ((1.0 - jaw) * near_up)[:, None] * upper_move)
     # the lips themselves
-    for ring in LOWER_LIP_RINGS:
+    for ring in topo.LOWER_LIP_RINGS:
         ids = list(ring[1:-1])
         out[ids, :2] = (inner_new + band(pts[list(ring)] - inner))[1:-1] - pts[ids]
-    for ring in UPPER_LIP_RINGS:
+    for ring in topo.UPPER_LIP_RINGS:
         out[list(ring), :2] = column_lift
     return out.astype(np.float32)
 

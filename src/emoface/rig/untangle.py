@@ -31,8 +31,8 @@ PATIENCE = 3            # stop after this many steps without fewer folds (the re
 
 
 def _pinned_vertices() -> set[int]:
-    from .deform import LOWER_LIP_RINGS, UPPER_LIP_RINGS
-    lips = {v for ring in UPPER_LIP_RINGS[:-1] + LOWER_LIP_RINGS[:-1] for v in ring} | set(topo.MOUTH_CORNERS)
+    rings = topo.UPPER_LIP_RINGS[:-1] + topo.LOWER_LIP_RINGS[:-1]
+    lips = {v for ring in rings for v in ring} | set(topo.MOUTH_CORNERS)
     return lips | set(topo.RIGHT_EYE_UPPER + topo.RIGHT_EYE_LOWER + topo.LEFT_EYE_UPPER + topo.LEFT_EYE_LOWER)
 
 
