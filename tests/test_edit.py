@@ -16,7 +16,6 @@ from emoface.edit.frame import edit_frame, face_region, keep_lip_gaps, moved_lan
 from emoface.edit.plan import EditSpec, KEPT_ROWS, ease_weights, residual_aus, smooth_aus
 from emoface.edit.timing import constant_rate_schedule, frame_times, is_variable_rate
 from emoface.errors import InputError, NoFaceError
-from emoface.analyze.topology import LOWER_LIP_RINGS
 from emoface.vocab import AU_INDEX
 
 HAS_DLIB = importlib.util.find_spec("dlib") is not None
@@ -97,7 +96,7 @@ def test_lip_gaps_are_put_back_exactly_and_the_lip_the_rig_moved_gives_way():
 
     source = canonical_face().landmarks_px
     moved = source.copy()
-    lower = [ring[k] for ring in LOWER_LIP_RINGS for k in range(1, 10)]
+    lower = [ring[k] for ring in topo.LOWER_LIP_RINGS for k in range(1, 10)]
     moved[lower, 1] -= 3.0                                # a chin raiser pushes the lower lip up 3 px
     moved[list(topo.MOUTH_CORNERS_INNER), 1] += 1.0
     keep_lip_gaps(moved, source)
@@ -114,16 +113,20 @@ def astronaut_face(astronaut_rgb):
     return analysis, fit_face(analysis)
 
 
+def _residual_on_a_still_face(emotion: str) -> np.ndarray:
+    """[17, 2] the AU change an edit to `emotion` at level 3 applies to a face with no expression."""
+    return residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool), FPS, EditSpec(emotion, 3.0))[0]
+
+
 def test_an_emotion_moves_brows_and_lip_corners_but_not_the_opening(astronaut_face):
     analysis, fit = astronaut_face
-    residual = residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool), FPS, EditSpec("surprised", 3.0))[0]
+    residual = _residual_on_a_still_face("surprised")
     moved = moved_landmarks(analysis, fit, residual)
     src = analysis.landmarks_px
     assert np.allclose(_gaps(moved), _gaps(src), atol=1e-3)
     brow = [105, 334]                                        # brow middles rise (y down)
     assert np.all(moved[brow, 1] < src[brow, 1] - 1.0)
-    smile = moved_landmarks(analysis, fit, residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool),
-                                                        FPS, EditSpec("happy", 3.0))[0])
+    smile = moved_landmarks(analysis, fit, _residual_on_a_still_face("happy"))
     corners = list(topo.MOUTH_CORNERS_INNER)
     assert np.all(smile[corners, 1] < src[corners, 1] - 0.5)  # lip corners up
     assert np.allclose(_gaps(smile), _gaps(src), atol=1e-3)
@@ -132,7 +135,7 @@ def test_an_emotion_moves_brows_and_lip_corners_but_not_the_opening(astronaut_fa
 def test_a_frame_is_changed_only_around_the_face(astronaut_rgb, astronaut_face):
     analysis, fit = astronaut_face
     frame = astronaut_rgb.copy()
-    residual = residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool), FPS, EditSpec("happy", 3.0))[0]
+    residual = _residual_on_a_still_face("happy")
     out = edit_frame(frame, analysis, fit, residual)
     assert np.array_equal(frame, astronaut_rgb)               # the input frame is untouched
     x0, y0, x1, y1 = face_region(analysis.landmarks_px, frame.shape[:2])
@@ -143,11 +146,10 @@ def test_a_frame_is_changed_only_around_the_face(astronaut_rgb, astronaut_face):
     assert np.array_equal(edit_frame(frame, analysis, fit, np.zeros((17, 2), np.float32)), frame)
 
 
-
 def test_an_angry_edit_shades_frown_lines_between_the_brows_and_no_lines_switches_them_off(
         astronaut_rgb, astronaut_face):
     analysis, fit = astronaut_face
-    residual = residual_aus(np.zeros((1, 17, 2), np.float32), np.ones(1, bool), FPS, EditSpec("angry", 3.0))[0]
+    residual = _residual_on_a_still_face("angry")
     lined = edit_frame(astronaut_rgb, analysis, fit, residual).astype(int)
     plain = edit_frame(astronaut_rgb, analysis, fit, residual, lines=False).astype(int)
     lm = analysis.landmarks_px

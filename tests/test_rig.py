@@ -5,7 +5,7 @@ import pytest
 from emoface.analyze import topology as topo
 from emoface.analyze.canonical_mesh import canonical_mesh
 from emoface.rig.basis import rig_basis
-from emoface.vocab import AU_IDS, AU_INDEX
+from emoface.vocab import AU_IDS, AU_INDEX, MOUTH_INDEX
 
 # Where each AU may move the face, canonical y in cm (brows ~5, eyes ~2.6, nose tip ~-1.1,
 # lips ~-4.3, chin ~-9.4): brow and lid AUs never reach the mouth, mouth AUs never the eyes.
@@ -49,8 +49,6 @@ def test_speech_opens_the_lips_as_a_lens_tapering_into_the_corners():
     """jaw_open: the lower lip drops most in the middle and less towards each corner (a lens, not
     a slot with square ends), every ring of a lip column by the same amount (the lip keeps its
     thickness), and the chin drops with the jaw."""
-    from emoface.vocab import MOUTH_INDEX
-
     drop = -rig_basis().mouth[MOUTH_INDEX["jaw_open"], :, 1]     # [468] cm down per unit
     inner, outer = topo.LOWER_LIP_RINGS[0], topo.LOWER_LIP_RINGS[-1]
     middle = drop[inner[5]]

@@ -30,7 +30,6 @@ from ..analyze import topology as topo
 from ..render.compose import warp_image
 from ..render.creases import shade_creases
 from ..render.control_mesh import build_control_mesh
-from ..analyze.topology import LOWER_LIP_RINGS, UPPER_LIP_RINGS
 from ..rig.deform import FaceFit, deform
 from ..types import FaceAnalysis, RigParams
 
@@ -79,16 +78,16 @@ def keep_lip_gaps(moved: np.ndarray, source: np.ndarray) -> None:
     the lower lip up is undone on the lower lip, an upper-lip raiser on the upper lip), shares in
     proportion to each inner point's motion. The mouth corners, where the lips meet, stay where
     the rig put them."""
-    upper_inner, lower_inner = UPPER_LIP_RINGS[0], LOWER_LIP_RINGS[0]
+    upper_inner, lower_inner = topo.UPPER_LIP_RINGS[0], topo.LOWER_LIP_RINGS[0]
     for k in range(1, len(upper_inner) - 1):
         u, lo = upper_inner[k], lower_inner[k]
         correction = (source[lo, :2] - source[u, :2]) - (moved[lo, :2] - moved[u, :2])
         move_u = float(np.linalg.norm(moved[u, :2] - source[u, :2]))
         move_lo = float(np.linalg.norm(moved[lo, :2] - source[lo, :2]))
         lower_share = move_lo / (move_u + move_lo) if move_u + move_lo > 1e-6 else 0.5
-        for ring in UPPER_LIP_RINGS:
+        for ring in topo.UPPER_LIP_RINGS:
             moved[ring[k], :2] -= (1.0 - lower_share) * correction
-        for ring in LOWER_LIP_RINGS:
+        for ring in topo.LOWER_LIP_RINGS:
             moved[ring[k], :2] += lower_share * correction
 
 

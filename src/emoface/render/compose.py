@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 
 from ..analyze import topology as topo
-from ..analyze.topology import LOWER_LIP_RINGS, UPPER_LIP_RINGS
 from ..rig.deform import FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
 from .creases import shade_creases
@@ -46,7 +45,7 @@ class RenderSource:
     def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit, lines: bool = True) -> "RenderSource":
         texture, palette = None, mouth_palette(image, landmarks_px)
         if source_mouth_open(landmarks_px, fit.down):
-            rings = (UPPER_LIP_RINGS, LOWER_LIP_RINGS)
+            rings = (topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS)
             upper, lower = lip_edges(image, landmarks_px, rings)
             texture = lip_texture_points(landmarks_px, upper, lower, rings)
             teeth = own_teeth_colour(image, landmarks_px)
