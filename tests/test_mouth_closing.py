@@ -195,6 +195,46 @@ def test_closing_and_reopening_an_open_portrait_folds_no_skin(talking_frame):
         assert _mouth_folds(src, moved) == [], jaw_open
 
 
+@pytest.mark.parametrize("control, value", [("lower_lip_tuck", 0.9), ("lip_press", 0.45)])
+def test_a_tucked_or_pressed_lip_on_a_closed_open_portrait_folds_no_lip(talking_frame, control, value):
+    """f / v (the lower lip tucked up under the upper teeth) and a lip press on a mouth the rig has
+    closed: the lower lip would rise through the upper one near the corners, which the warp shows
+    as dark stair-stepped whiskers (HDTF's portrait: 42 and 55 triangles turned over). The lower
+    lip now stops at the upper lip's inner edge and thins; no lip or skin triangle folds."""
+    from emoface.rig.deform import deform
+
+    src = talking_frame.analysis.landmarks_px
+    params = _closing(talking_frame)
+    params.mouth[MOUTH_INDEX[control]] = value
+    moved = deform(talking_frame.analysis, params, talking_frame.fit)
+    assert _mouth_folds(src, moved) == []
+    down = talking_frame.fit.down[:2]
+    upper_edge = moved[list(topo.LIPS_UPPER_INNER[1:-1]), :2] @ down
+    for ring in topo.LOWER_LIP_RINGS:   # every ring of the lower lip at or below the upper edge
+        assert np.all(moved[list(ring[1:-1]), :2] @ down >= upper_edge - 0.5), ring[5]
+
+
+def test_a_tuck_on_a_closed_mouth_keeps_every_lip_column_in_order(shut_face):
+    """On a shut mouth the tuck raises the lower lip into the upper one: each column's rings
+    stay in order from the upper lip's outer edge down to the lower lip's, and the lower lip keeps
+    a quarter of its band (it thins, it does not vanish)."""
+    from emoface.rig.deform import LIP_MIN_THICKNESS, deform, fit_face
+
+    mouth = np.zeros(len(MOUTH_CONTROLS), np.float32)
+    mouth[MOUTH_INDEX["lower_lip_tuck"]] = 1.0
+    moved = deform(shut_face, RigParams(mouth=mouth))
+    down = fit_face(shut_face).down[:2]
+    src = shut_face.landmarks_px
+    rings = topo.UPPER_LIP_RINGS[::-1] + topo.LOWER_LIP_RINGS    # top to bottom
+    for k in range(1, 10):
+        along = np.array([moved[ring[k], :2] @ down for ring in rings])
+        along_src = np.array([src[ring[k], :2] @ down for ring in rings])
+        # in order (or, next to a corner where the source's own bands run sideways, no worse)
+        assert np.all(np.diff(along) >= np.minimum(np.diff(along_src), 0.0) - 1e-3), k
+        lower_band = (src[topo.LOWER_LIP_RINGS[-1][k], :2] - src[topo.LOWER_LIP_RINGS[0][k], :2]) @ down
+        assert along[-1] - along[len(topo.UPPER_LIP_RINGS)] >= 0.9 * LIP_MIN_THICKNESS * lower_band, k
+
+
 def test_reopened_mouth_shows_a_drawn_interior_not_the_squeezed_source(talking_frame):
     """Half open again: inside the lips a dark cavity, teeth and the tongue are drawn (opaque, the
     source's own interior does not shine through), and the teeth take the portrait's own tooth

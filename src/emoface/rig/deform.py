@@ -43,6 +43,7 @@ CORNER_RISE_OF_GAP = 0.5      # the corners rise at most this share of the openi
 UPPER_SKIN_REACH_CM = 0.5     # skin this close to the upper lip rises with it
 LIP_TURN_REACH_CM = 0.4       # skin this close to the lower lip turns with it
 LIP_SLANT_MAX = np.deg2rad(25.0)  # a closed lower lip leans at most this far from its edge's normal
+LIP_MIN_THICKNESS = 0.25      # a lip pressed or tucked under the other keeps this share of its bands
 UNTANGLE = True               # repair folded skin (`rig.untangle`); off only to study the raw rig
 
 
@@ -400,7 +401,47 @@ def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit) -> np.nda
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move
+    keep_lip_bands_ordered(out, src, fit.down)
     return out
+
+
+def keep_lip_bands_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
+    """In place on points [478, 3] px: every lip column keeps its rings in order, inner to outer.
+
+    A lower lip tucked under the upper teeth (f, v) or pressed up against a mouth closed on its
+    own geometry would rise through the upper lip, and a pressed upper lip's outer edge would
+    sink through its inner one; a 2-D warp can only show that as a fold (dark, stair-stepped
+    whiskers at the corners). Instead the lower lip stops at the upper lip's inner edge (the rest
+    of it is hidden behind it) and, walking outwards, each ring stays at least LIP_MIN_THICKNESS
+    of its source band beyond the ring inside it (the visible lip thins). Along the face's down
+    vector; where the source itself has two rings out of that order (landmark noise on a closed
+    mouth, a band running sideways near a corner), its own offset is the floor, so an unedited
+    face is left exactly as it is.
+    source: [478, 3] px; down: [>=2] the face's down vector."""
+    d = np.asarray(down[:2], np.float64)
+    d = d / np.linalg.norm(d)
+    along = points[: topo.N_MESH, :2].astype(np.float64) @ d
+    along_src = source[: topo.N_MESH, :2].astype(np.float64) @ d
+    upper_inner, lower_inner = np.array(topo.LIPS_UPPER_INNER[1:-1]), np.array(topo.LIPS_LOWER_INNER[1:-1])
+    floor = np.minimum(along_src[lower_inner] - along_src[upper_inner], 0.0)
+    limit = along[upper_inner] + floor                       # the lower inner ring's highest place
+    for rings, sign in ((topo.LOWER_LIP_RINGS, 1.0), (topo.UPPER_LIP_RINGS, -1.0)):
+        columns = np.array([ring[1:-1] for ring in rings])   # [4, 9], inner ring first
+        for r in range(len(columns)):
+            ids = columns[r]
+            if r == 0:
+                if sign < 0:
+                    continue                                 # the upper inner edge is the reference
+                bound = limit
+            else:
+                band = sign * (along_src[ids] - along_src[columns[r - 1]])
+                band = np.where(band > 0.0, LIP_MIN_THICKNESS * band, band)   # < 0: the source's own order
+                bound = along[columns[r - 1]] + sign * band
+            excess = sign * (bound - along[ids])               # > 0: the ring is past its bound
+            push = np.flatnonzero(excess > 1e-6)
+            if len(push):
+                points[ids[push], :2] += (sign * excess[push])[:, None] * d[None, :].astype(points.dtype)
+                along[ids[push]] += sign * excess[push]
 
 
 def fold_repair(analysis: FaceAnalysis, skin: np.ndarray) -> np.ndarray:
