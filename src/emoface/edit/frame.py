@@ -30,7 +30,7 @@ from ..analyze import topology as topo
 from ..render.compose import warp_image
 from ..render.creases import shade_creases
 from ..render.control_mesh import build_control_mesh
-from ..rig.deform import FaceFit, deform
+from ..rig.deform import FaceFit, deform, keep_lip_bands_ordered
 from ..types import FaceAnalysis, RigParams
 
 REGION_REACH = 1.0      # the warped box reaches this many face sizes from the face's centre
@@ -93,9 +93,12 @@ def keep_lip_gaps(moved: np.ndarray, source: np.ndarray) -> None:
 
 def moved_landmarks(analysis: FaceAnalysis, fit: FaceFit, au_delta: np.ndarray) -> np.ndarray:
     """Where the residual [17, 2] (AU units, AU25/26 already zero) puts the face's landmarks,
-    articulation kept -> [478, 3] px."""
-    moved = deform(analysis, RigParams(au_delta=au_delta.astype(np.float32)), fit)
+    articulation kept -> [478, 3] px. The lip columns go back to the frame's gaps, their bands
+    whole, before the lips' rings are put in order (`keep_lip_bands_ordered`, which would
+    otherwise thin a lip that the residual pushes into the other one and the gap then moves back)."""
+    moved = deform(analysis, RigParams(au_delta=au_delta.astype(np.float32)), fit, order_lips=False)
     keep_lip_gaps(moved, analysis.landmarks_px)
+    keep_lip_bands_ordered(moved, analysis.landmarks_px, fit.down)
     return moved
 
 

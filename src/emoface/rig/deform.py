@@ -375,16 +375,21 @@ def _cached_close_mouth(src, closing, closing_px, fit: FaceFit, saturated: bool)
     return hit
 
 
-def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None) -> np.ndarray:
-    """Source landmarks + rig params -> [478, 3] px deformed landmarks."""
+def deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit | None = None,
+           order_lips: bool = True) -> np.ndarray:
+    """Source landmarks + rig params -> [478, 3] px deformed landmarks.
+
+    order_lips: keep each lip column's rings in order (`keep_lip_bands_ordered`); False for a
+    caller that puts every lip column back to the source's own gap afterwards (edit)."""
     fit = fit or fit_face(analysis)
-    skin = move_skin(analysis, params, fit)
+    skin = move_skin(analysis, params, fit, order_lips)
     return finish_deform(analysis, params, fit, skin, fold_repair(analysis, skin))
 
 
-def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit) -> np.ndarray:
+def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit, order_lips: bool = True) -> np.ndarray:
     """First stage of `deform`: [478, 3] px landmarks moved by the AU and mouth fields (the
-    source's own open mouth closed on its geometry, lips moving as bands); folds not yet repaired."""
+    source's own open mouth closed on its geometry, lips moving as bands, each lip column's rings
+    kept in order unless order_lips is False); folds not yet repaired."""
     basis = rig_basis()
     src = analysis.landmarks_px
     delta_cm = np.einsum("ks,ksvc->vc", params.au_delta, basis.au)
@@ -401,7 +406,8 @@ def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit) -> np.nda
     coherent_lips(move)
     out = src.copy()
     out[: topo.N_MESH] += move
-    keep_lip_bands_ordered(out, src, fit.down)
+    if order_lips:
+        keep_lip_bands_ordered(out, src, fit.down)
     return out
 
 
