@@ -7,8 +7,9 @@ person's own eyelids (the upper lid travels to the lower one), the irises follow
 the eye opening, and head rotation turns the whole deformed face about a pivot in the neck.
 
 A portrait's own open mouth is closed on its own geometry rather than by the rig's fields in
-reverse (`close_mouth`), and each lip moves as one band (`coherent_lips`), so that no lip or
-skin triangle folds over at the mouth; where AU fields still collide, the skin around them is
+reverse (`close_mouth`), each lip moves as one band (`coherent_lips`), and a lip pushed into
+the other stops at it and thins (`keep_lip_bands_ordered`), so that no lip or skin triangle folds
+over at the mouth; where AU fields still collide, the skin around them is
 relaxed until no triangle is turned over (`untangle`). `deform` is `move_skin`, then that fold
 repair, then `finish_deform` (blinks, gaze, head rotation); a video goes through
 `rig.sequence.deform_sequence`, which smooths the repair in time between the two.
