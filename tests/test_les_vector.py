@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from emoface.control.les import emotion_aus
-from emoface.control.les_vector import (EMOTION_SLOTS, column_names, les_statistics, les_vectors,
+from emoface.control.les_vector import (EMOTION_SLOTS, SIGMA_D_FLOOR, column_names, les_statistics, les_vectors,
                                         prototype_vector)
 from emoface.control.prototypes import prototype_table
 from emoface.control.timeline import parse_timeline
@@ -47,7 +47,14 @@ def test_u_is_standardised_over_the_22_injector_anchors():
     anchors = [table[0, 0]] + [table[e, lv] for e in range(1, 8) for lv in (1, 2, 3)]
     u = les_vectors(np.stack(anchors), np.eye(8)[[0] + [e for e in range(1, 8) for _ in range(3)]])[:, :17]
     assert np.allclose(u.mean(0), 0.0, atol=1e-6)
-    assert np.allclose(u.std(0), 1.0, atol=1e-6)         # no AU hit the sigma_D floor
+    used = np.stack(anchors).std(0) > 0
+    assert np.allclose(u.std(0)[used], 1.0, atol=1e-6)
+    # an AU that no emotion uses reads in units of the floor: 1 AU of it is u = 2, not 1e7
+    unused = ~used
+    au = np.zeros((1, 17))
+    au[0, unused] = 1.0
+    u_one = les_vectors(au, np.eye(8)[[0]])[0, :17]
+    assert np.allclose(u_one[unused], 1.0 / SIGMA_D_FLOOR)
     stats = les_statistics()
     assert np.all(stats.sigma_emo > 0) and stats.sigma_emo.shape == (8, 17)
 

@@ -22,8 +22,10 @@ The statistics. LES-Talker takes mu_D, sigma_D (per AU, over the whole data set)
 
 An AU that an emotion never uses has sigma_emo = 0 (and neutral has no spread at all): such an
 AU gets sigma_emo = SIGMA_EMO_FLOOR = 0.5 AU (half a FACS intensity grade), so an AU edit or the
-portrait's own expression still shows in v. sigma_D is floored at SIGMA_D_FLOOR = 0.1 only to
-guard against an AU that no emotion uses. Because our anchors are one profile scaled by level
+portrait's own expression still shows in v. An AU that no emotion uses (AU23, the lip
+tightener: the judge read the open-mouthed anger better without it) has no spread over the
+anchors: its sigma_D is SIGMA_D_FLOOR = 0.5 AU, so its u is its reading in half grades rather
+than a division by zero. Because our anchors are one profile scaled by level
 (0.4, 0.7, 1.0 of the level-3 grade), an AU that takes part in an emotion gets
 e = level_fraction / 0.245 whatever its grade: 1.63 at level 1, 2.86 at level 2, 4.08 at
 level 3 (AUs that join only at level 2, happy's AU25, differ); this is the "unified tendency"
@@ -48,7 +50,7 @@ from .prototypes import prototype_table
 LES_DIM = 41
 EMOTION_SLOTS: tuple[str, ...] = tuple(e for e in EMOTIONS if e != "neutral")  # e35..e41
 SIGMA_EMO_FLOOR = 0.5   # AU units
-SIGMA_D_FLOOR = 0.1     # AU units
+SIGMA_D_FLOOR = 0.5     # AU units
 NEUTRAL_BELOW = 0.05    # a frame whose strongest emotion level is below this is labelled neutral
 FULL_LEVEL = 1.0        # from this total level on, a frame is all emotion (no neutral share)
 
@@ -74,8 +76,9 @@ def les_statistics() -> LesStatistics:
     sigma_emo = np.stack([table[e, 1:].std(0) if e != neutral else np.zeros(len(AU_IDS))
                           for e in range(len(EMOTIONS))]).astype(np.float64)
     sigma_emo[sigma_emo < 1e-6] = SIGMA_EMO_FLOOR  # AUs the emotion never uses
-    return LesStatistics(anchors.mean(0).astype(np.float64),
-                         np.maximum(anchors.std(0), SIGMA_D_FLOOR).astype(np.float64), sigma_emo)
+    spread = anchors.std(0)
+    sigma_d = np.where(spread > 0, spread, SIGMA_D_FLOOR)  # an AU no emotion uses
+    return LesStatistics(anchors.mean(0).astype(np.float64), sigma_d.astype(np.float64), sigma_emo)
 
 
 def side_mean(aus: np.ndarray) -> np.ndarray:
