@@ -341,13 +341,13 @@ def move_irises(points: np.ndarray, source: np.ndarray, gaze: np.ndarray | None,
         points[iris, 2] += shift[2]
 
 
-def _keep_openings_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
-    """In place: a lower lip/eyelid never rises above its upper partner (no inside-out mouth).
+def _keep_eyelids_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
+    """In place: a lower eyelid never rises above its upper partner (no inside-out eye).
 
     The floor is the source's own gap where that is already negative (landmark noise on a
-    closed mouth), so an unedited face is left exactly as it is."""
-    for upper, lower in ((topo.LIPS_UPPER_INNER[1:-1], topo.LIPS_LOWER_INNER[1:-1]),
-                         (topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER),
+    closed eye), so an unedited face is left exactly as it is. The lips have their own, fuller
+    rule (`keep_lip_bands_ordered`, every ring of every column)."""
+    for upper, lower in ((topo.LEFT_EYE_UPPER, topo.LEFT_EYE_LOWER),
                          (topo.RIGHT_EYE_UPPER, topo.RIGHT_EYE_LOWER)):
         u, lo = list(upper), list(lower)
         gap = (points[lo, :2] - points[u, :2]) @ down[:2]
@@ -468,7 +468,7 @@ def finish_deform(analysis: FaceAnalysis, params: RigParams, fit: FaceFit, skin:
     out[: topo.N_MESH, :2] += repair
     blink = params.au_delta[AU_INDEX[45]] / AU_MAX
     out += blink_displacement(src, blink)
-    _keep_openings_ordered(out, src, fit.down)
+    _keep_eyelids_ordered(out, src, fit.down)
     move_irises(out, src, getattr(params, "gaze", None), fit.down)
     if np.any(params.head_rotation):
         out = rotate_about(out, params.head_rotation, fit.head_pivot_px)
