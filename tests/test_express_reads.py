@@ -8,7 +8,6 @@ render; portraits are shrunk to a 768 px long side as bench/express_targets.py d
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -24,17 +23,13 @@ import numpy as np  # noqa: E402
 import emoface  # noqa: E402
 from emoface.judge import judge_emotion  # noqa: E402
 
-MEDIA = Path(os.environ.get("EMOFACE_MEDIA") or Path(__file__).resolve().parents[2] / "shared" / "media")
-IMAGES = MEDIA / "images"
-if not IMAGES.is_dir():
-    pytest.skip(f"shared media not found at {MEDIA}", allow_module_level=True)
-
 MAX_SIDE_PX = 768
 
 
-def _portrait(name: str) -> np.ndarray:
-    bgr = cv2.imread(str(IMAGES / name), cv2.IMREAD_COLOR)
-    assert bgr is not None, name
+def _portrait(path: Path) -> np.ndarray:
+    """RGB uint8 [H, W, 3] of a shared portrait, its long side shrunk to <= MAX_SIDE_PX."""
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    assert bgr is not None, path
     h, w = bgr.shape[:2]
     s = MAX_SIDE_PX / max(h, w)
     if s < 1:
@@ -54,8 +49,8 @@ READS = [
 
 
 @pytest.mark.parametrize("name, emotion", READS)
-def test_level_3_reads_as_the_emotion_and_more_so_than_level_1(name, emotion):
-    image = _portrait(name)
+def test_level_3_reads_as_the_emotion_and_more_so_than_level_1(media_dir, name, emotion):
+    image = _portrait(media_dir / "images" / name)
     probs = {level: judge_emotion(emoface.express(image, emotion=emotion, level=level))
              for level in (1.0, 3.0)}
     strong = probs[3.0]

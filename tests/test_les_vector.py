@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from emoface.control.les import emotion_aus
-from emoface.control.les_vector import (EMOTION_SLOTS, SIGMA_D_FLOOR, column_names, les_statistics, les_vectors,
-                                        prototype_vector)
+from emoface.control.les_vector import (EMOTION_SLOTS, SIGMA_D_FLOOR, column_names, les_statistics,
+                                        les_vectors, prototype_vector)
 from emoface.control.prototypes import prototype_table
 from emoface.control.timeline import parse_timeline
 from emoface.errors import InputError

@@ -76,9 +76,9 @@ def les_statistics() -> LesStatistics:
     sigma_emo = np.stack([table[e, 1:].std(0) if e != neutral else np.zeros(len(AU_IDS))
                           for e in range(len(EMOTIONS))]).astype(np.float64)
     sigma_emo[sigma_emo < 1e-6] = SIGMA_EMO_FLOOR  # AUs the emotion never uses
-    spread = anchors.std(0)
-    sigma_d = np.where(spread > 0, spread, SIGMA_D_FLOOR)  # an AU no emotion uses
-    return LesStatistics(anchors.mean(0).astype(np.float64), sigma_d.astype(np.float64), sigma_emo)
+    sigma_d = anchors.std(0).astype(np.float64)
+    sigma_d[sigma_d < 1e-6] = SIGMA_D_FLOOR  # an AU no emotion uses
+    return LesStatistics(anchors.mean(0).astype(np.float64), sigma_d, sigma_emo)
 
 
 def side_mean(aus: np.ndarray) -> np.ndarray:
