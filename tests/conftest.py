@@ -28,6 +28,15 @@ def media_root() -> Path:
     return Path(override) if override else Path(__file__).parents[2] / "shared" / "media"
 
 
+def pytest_report_header(config) -> str:
+    """Say up front whether the tests that need the shared media will run or be skipped."""
+    root = media_root()
+    if root.is_dir():
+        return f"emoface: shared media at {root}"
+    return (f"emoface: no shared media at {root}: the tests that need real portraits and videos are "
+            f"skipped (set EMOFACE_MEDIA=/path/to/media to run them)")
+
+
 @pytest.fixture(scope="session")
 def media_dir() -> Path:
     """The shared media folder; skips the test when it is not there."""

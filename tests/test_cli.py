@@ -168,11 +168,13 @@ def test_image_over_100_megapixels(run_cli, tmp_path, fake_core, png_header_only
     assert only_files(tmp_path) == ["huge.png"]
 
 
-@pytest.mark.parametrize("name", ["out.bmp", "out.mp4", "out"])
-def test_unknown_output_extension(run_cli, tmp_path, fake_core, astronaut_png, name):
-    status, _, err = run_cli("express", astronaut_png, "-o", tmp_path / name)
+@pytest.mark.parametrize("name, hint", [("out.bmp", "use .png"), ("out", "use .png"),
+                                        ("out.mp4", "give a timeline")])
+def test_unknown_output_extension(run_cli, tmp_path, fake_core, astronaut_png, name, hint):
+    """A still with a video name is told how to make a video instead."""
+    status, _, err = run_cli("express", astronaut_png, "-o", tmp_path / name, "--emotion", "happy")
     assert status == 2
-    assert_one_error_line(err, "use .png")
+    assert_one_error_line(err, hint)
     assert not (tmp_path / name).exists()
     assert not fake_core.express
 
@@ -285,6 +287,24 @@ def test_grid_options(run_cli, tmp_path, fake_core, astronaut_png):
                                 ("sad", 0.0, {12: 1.0}), ("sad", 1.5, {12: 1.0})]
     h, w = load_image(tmp_path / "s.png").shape[:2]
     assert 2 * 96 < h < 2 * 96 + 150 and 2 * 96 < w < 2 * 96 + 150
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--emotions", ""], "at least one emotion"), (["--emotions", ","], "at least one emotion"),
+    (["--levels", ""], "at least one level")])
+def test_grid_needs_a_row_and_a_column(run_cli, tmp_path, fake_core, astronaut_png, args, fragment):
+    """An empty list is a usage error before any work (it was a traceback after the analysis)."""
+    status, _, err = run_cli("grid", astronaut_png, "-o", tmp_path / "s.png", *args)
+    assert status == 2
+    assert_one_error_line(err, fragment)
+    assert not fake_core.prepare and not (tmp_path / "s.png").exists()
+
+
+def test_reenact_names_a_timeline_as_such(run_cli, tmp_path, astronaut_png):
+    status, _, err = run_cli("reenact", astronaut_png, "--expression-from", astronaut_png,
+                             "-o", tmp_path / "r.mp4", "--emotion", "0:happy 1:sad")
+    assert status == 2
+    assert_one_error_line(err, "not a timeline")
 
 
 def test_image_demo_needs_no_files(run_cli, tmp_path, fake_core, monkeypatch):

@@ -16,6 +16,7 @@ from emoface.edit.frame import edit_frame, face_region, keep_lip_gaps, moved_lan
 from emoface.edit.plan import EditSpec, KEPT_ROWS, ease_weights, residual_aus, smooth_aus
 from emoface.edit.timing import constant_rate_schedule, frame_times, is_variable_rate
 from emoface.errors import InputError, NoFaceError
+from emoface.io.images import save_image
 from emoface.vocab import AU_INDEX
 
 HAS_DLIB = importlib.util.find_spec("dlib") is not None
@@ -316,8 +317,8 @@ def test_cli_edit_writes_the_video(run_cli, astronaut_clip, tmp_path):
     assert info.frame_count == 12 and max(info.size_wh) == 128 and info.has_audio
 
 
-@pytest.mark.parametrize("case", ["missing", "same", "noface", "au26", "nothing", "badext", "level"])
-def test_cli_edit_bad_input_is_one_line_and_exit_2(run_cli, astronaut_clip, tmp_path, case):
+@pytest.mark.parametrize("case", ["missing", "same", "noface", "au26", "nothing", "badext", "level", "still"])
+def test_cli_edit_bad_input_is_one_line_and_exit_2(run_cli, astronaut_clip, astronaut_rgb, tmp_path, case):
     clip, _ = astronaut_clip
     before = clip.read_bytes()
     out = tmp_path / "o.mp4"
@@ -330,6 +331,7 @@ def test_cli_edit_bad_input_is_one_line_and_exit_2(run_cli, astronaut_clip, tmp_
         "nothing": ["edit", clip, "-o", out],
         "badext": ["edit", clip, "-o", tmp_path / "o.gif", "--emotion", "happy"],
         "level": ["edit", clip, "-o", out, "--emotion", "0:happy 1:sad", "--level", "2"],
+        "still": ["edit", save_image(tmp_path / "photo.png", astronaut_rgb), "-o", out, "--emotion", "sad"],
     }[case]
     status, _, err = run_cli(*argv)
     assert status == 2

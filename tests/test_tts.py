@@ -122,6 +122,8 @@ def test_empty_and_too_long_text_rejected():
         tts.synthesize("   ")
     with pytest.raises(InputError, match="limit"):
         tts.synthesize("a" * (tts.MAX_TEXT_CHARS + 1))
+    with pytest.raises(InputError, match="no words espeak can speak"):
+        tts.synthesize("...")   # punctuation alone: espeak says nothing (a 1-frame video before)
     with pytest.raises(InputError):
         tts.synthesize("hello", rate_wpm=10)
     with pytest.raises(InputError):

@@ -77,12 +77,21 @@ def _level(text: str) -> float:
     return value
 
 
+def _non_empty(values: tuple, what: str, example: str) -> tuple:
+    if not values:
+        raise argparse.ArgumentTypeError(f"give at least one {what}, e.g. {example}")
+    return values
+
+
 def _levels(text: str) -> tuple[float, ...]:
-    return tuple(_level(part) for part in text.split(",") if part.strip())
+    return _non_empty(tuple(_level(part) for part in text.split(",") if part.strip()), "level", "0,1,2,3")
 
 
 def _emotion_spec(text: str) -> str:
     """One emotion name, or a mixture such as happy@1.5+surprised@1 (levels after @)."""
+    if ":" in text:   # commands with timelines parse them first (cli_talk.emotion_or_timeline)
+        raise argparse.ArgumentTypeError(f"this command takes one emotion or a mixture such as "
+                                         f"happy@1.5+surprised@1, not a timeline ('{text}')")
     if "+" not in text and "@" not in text:
         return _emotion(text)
     from .control.les import parse_mixture
@@ -97,7 +106,7 @@ def _emotion_spec(text: str) -> str:
 
 
 def _emotions(text: str) -> tuple[str, ...]:
-    return tuple(_emotion(part) for part in text.split(",") if part.strip())
+    return _non_empty(tuple(_emotion(part) for part in text.split(",") if part.strip()), "emotion", "happy,sad")
 
 
 def _au_edit(text: str) -> tuple[int | str, float]:
@@ -109,16 +118,6 @@ def _au_edit(text: str) -> tuple[int | str, float]:
     if au not in AU_IDS:
         raise argparse.ArgumentTypeError(f"unknown AU {au} in '{text}' (AUs: {', '.join(map(str, AU_IDS))})")
     return (f"{au}{side}" if side else au), _finite_float(delta, f"AU {au}{side} change")
-
-
-def _size(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must be a whole number of pixels, not '{text}'") from None
-    if not MIN_SIZE_PX <= value <= MAX_SIZE_PX:
-        raise argparse.ArgumentTypeError(f"size must be between {MIN_SIZE_PX} and {MAX_SIZE_PX} px, not {value}")
-    return value
 
 
 def au_dict(edits: Sequence[tuple[int | str, float]] | None) -> dict[int | str, float] | None:
@@ -156,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emoface {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    from .cli_talk import bounded_float, emotion_or_timeline
+    from .cli_talk import bounded_float, bounded_number, emotion_or_timeline
+
+    _size = bounded_number("size", MIN_SIZE_PX, MAX_SIZE_PX, whole=True, unit=" px")
 
     p = sub.add_parser("express", parents=[common, output, portrait_aus], help="render one emotion",
                        description="Render PORTRAIT with an emotion at a level, plus single-AU edits; "
@@ -283,6 +284,13 @@ def _cmd_express(args: argparse.Namespace) -> None:
                          "video output (-o out.mp4 --emotion \"0:neutral 1:happy@2\")")
     if args.emotion is None and args.level is not None:
         raise InputError("--level needs --emotion (e.g. --emotion happy --level 2)")
+    from .cli_talk import VIDEO_SUFFIXES
+
+    if args.output.suffix.lower() in VIDEO_SUFFIXES:
+        emotion = args.emotion or "neutral"
+        held = emotion if "@" in emotion else f"{emotion}@{args.level if args.level is not None else 2:g}"
+        raise InputError(f"one emotion makes a still image (-o out.png); for a video give a timeline, "
+                         f"e.g. --emotion \"0:{held}\" --duration 3")
     level = args.level if args.level is not None else (2.0 if args.emotion not in (None, "neutral") else 0.0)
     aus = au_dict(args.aus)
     rgb = _load_portrait(args)

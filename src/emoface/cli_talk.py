@@ -17,18 +17,25 @@ REFINE_HELP = ("EmoHead refinement: move a single emotion's expression along its
 AUTO = "auto"  # --emotion auto: chosen per sentence (control.auto)
 
 
-def bounded_float(what: str, low: float, high: float):
-    """An argparse type: a number in [low, high], else a one-line usage error naming `what`."""
+def bounded_number(what: str, low: float, high: float, whole: bool = False, unit: str = ""):
+    """An argparse type: a number in [low, high] (an int if `whole`), else a one-line usage error
+    naming `what` (and its `unit`, e.g. " px")."""
     def parse(text: str) -> float:
         try:
-            value = float(text)
+            value = int(text) if whole else float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a number, not '{text}'") from None
+            kind = f"a whole number of{unit or ' units'}" if whole else "a number"
+            raise argparse.ArgumentTypeError(f"{what} must be {kind}, not '{text}'") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, not {text}")
+            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}{unit}, not {text}")
         return value
 
     return parse
+
+
+def bounded_float(what: str, low: float, high: float):
+    """An argparse type: a number in [low, high], else a one-line usage error naming `what`."""
+    return bounded_number(what, low, high)
 
 
 _fps = bounded_float("fps", 1.0, 120.0)

@@ -129,8 +129,10 @@ def _raise_worker_error(reply: dict, voice: str) -> None:
                              f"(variants: {', '.join(variants[:12])}, ...)")
         close = difflib.get_close_matches(base.lower(), voices, n=5, cutoff=0.5)
         hint = f"; close matches: {', '.join(close)}" if close else ""
-        raise InputError(f"unknown voice {voice!r}{hint} (list_voices() gives the {len(voices)} "
-                         f"language codes; add '+variant' such as '+f3' for another speaker)")
+        raise InputError(f"unknown voice {voice!r}{hint} (one of {len(voices)} language codes such as "
+                         f"en-us, en-gb, de, fr, es, cmn; all of them: python -c \"from emoface.drive.tts "
+                         f"import list_voices; print(*list_voices())\"; add '+variant' such as '+f3' "
+                         f"for another speaker)")
     if code == "missing":
         raise EmofaceError(f"{INSTALL_HINT} ({message})")
     raise EmofaceError(f"espeak failed: {message}")
@@ -166,7 +168,7 @@ def synthesize(text: str, voice: str = "en-us", rate_wpm: int = 160) -> tuple[Au
       PhonemeTrack: method="tts"; ARPABET phones without stress digits tiling [0, duration)
         ("SIL" for pauses, leading and trailing silence included); stress 1/2/0 on vowels from
         espeak's stress marks, -1 on consonants and SIL; words from espeak's word events.
-    Raises InputError (empty / too long text, unknown voice, bad rate) and EmofaceError
+    Raises InputError (empty, unspeakable or too long text, unknown voice, bad rate) and EmofaceError
     (the tts extra is missing, the worker failed)."""
     if not isinstance(text, str):
         raise InputError(f"text must be a string, not {type(text).__name__}")
@@ -191,6 +193,9 @@ def synthesize(text: str, voice: str = "en-us", rate_wpm: int = 160) -> tuple[Au
     sample_rate = int(reply["sample_rate"])
     audio = Audio(samples=samples, sample_rate=sample_rate, source=None)
     track = events_to_track(reply["events"], len(samples), sample_rate, text, samples=samples)
+    if all(phone == "SIL" for phone in track.phones):
+        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+        raise InputError(f"text has no words espeak can speak ('{shown}'): nothing to say")
     return audio, track
 
 
