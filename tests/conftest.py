@@ -28,12 +28,12 @@ def media_root() -> Path:
     return Path(override) if override else Path(__file__).parents[2] / "shared" / "media"
 
 
-def pytest_report_header(config) -> str:
-    """Say up front whether the tests that need the shared media will run or be skipped."""
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say at the end (also under -q) when the tests that need the shared media were skipped."""
     root = media_root()
-    if root.is_dir():
-        return f"emoface: shared media at {root}"
-    return (f"emoface: no shared media at {root}: the tests that need real portraits and videos are "
+    if not root.is_dir():
+        terminalreporter.write_line(
+            f"emoface: no shared media at {root}: the tests that need real portraits and videos were "
             f"skipped (set EMOFACE_MEDIA=/path/to/media to run them)")
 
 
