@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"emoface {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    from .cli_talk import bounded_float, bounded_number, emotion_or_timeline
+    from .cli_talk import bounded_number, emotion_or_timeline, parse_transition
 
     _size = bounded_number("size", MIN_SIZE_PX, MAX_SIZE_PX, whole=True, unit=" px")
 
@@ -176,11 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .cli_talk import REFINE_HELP
 
     p.add_argument("--refine", action="store_true", help=REFINE_HELP)
-    p.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35, metavar="S",
+    p.add_argument("--transition", type=parse_transition, default=0.35, metavar="S",
                    help="timeline video: seconds each emotion change takes, centred on its key (default 0.35)")
-    p.add_argument("--duration", type=bounded_float("duration", 0.04, 1800.0), default=None, metavar="S",
+    p.add_argument("--duration", type=bounded_number("duration", 0.04, 1800.0), default=None, metavar="S",
                    help="timeline video: length in s (default: last key + transition + 1.5 s)")
-    p.add_argument("--fps", type=bounded_float("fps", 1.0, 120.0), default=25.0,
+    p.add_argument("--fps", type=bounded_number("fps", 1.0, 120.0), default=25.0,
                    help="timeline video: frames per second (default 25)")
     p.add_argument("--export-curves", type=Path, metavar="JSON",
                    help="timeline video: also write per-frame blendshapes, AUs and head pose as JSON")

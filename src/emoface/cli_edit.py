@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .cli_talk import bounded_float, emotion_or_timeline
+from .cli_talk import emotion_or_timeline, parse_transition
 
 
 def _face_index(text: str) -> int:
@@ -38,7 +38,7 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
                         "(-v says what and why); without it only --au edits apply")
     p.add_argument("--transcript", help="with --emotion auto: what is said (default: transcribed with Whisper tiny.en)")
     p.add_argument("--level", type=level_type, default=None, help="intensity >= 0 (default 2 with --emotion)")
-    p.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35, metavar="S",
+    p.add_argument("--transition", type=parse_transition, default=0.35, metavar="S",
                    help="seconds each emotion change of a timeline takes, centred on its key (default 0.35)")
     p.add_argument("--face-index", type=_face_index, default=None, metavar="N",
                    help="edit the N-th face counted from the left (0 = leftmost; default: the largest)")

@@ -20,7 +20,7 @@ PLOT_SUFFIXES = (".png",)
 
 def add_commands(sub, common) -> None:
     """Add `les-plot` to the subcommand parser."""
-    from .cli_talk import bounded_float
+    from .cli_talk import bounded_number
 
     p = sub.add_parser("les-plot", parents=[common], help="draw LES vectors in 2D (the emotion gradient)",
                        description="Draw 41-dim LES vectors in 2D with PCA or t-SNE (as LES-Talker Fig. 9): "
@@ -33,7 +33,7 @@ def add_commands(sub, common) -> None:
                    help="pca (default; straight lines for levels, LES being linear) or tsne")
     p.add_argument("--per", choices=("frame", "clip"), default="frame",
                    help="one point per frame (default) or per clip (its mean vector, as Fig. 9)")
-    p.add_argument("--smooth", type=bounded_float("smooth", 0.0, 10.0), default=0.5, metavar="S",
+    p.add_argument("--smooth", type=bounded_number("smooth", 0.0, 10.0), default=0.5, metavar="S",
                    help="median filter over S seconds on clip frames, to drop blinks (default 0.5; 0 = off)")
     p.add_argument("--title", default="", help="plot title")
     p.set_defaults(run=_cmd_les_plot)

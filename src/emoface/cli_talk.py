@@ -33,13 +33,9 @@ def bounded_number(what: str, low: float, high: float, whole: bool = False, unit
     return parse
 
 
-def bounded_float(what: str, low: float, high: float):
-    """An argparse type: a number in [low, high], else a one-line usage error naming `what`."""
-    return bounded_number(what, low, high)
-
-
-_fps = bounded_float("fps", 1.0, 120.0)
-_pose_scale = bounded_float("pose scale", 0.0, 5.0)
+_fps = bounded_number("fps", 1.0, 120.0)
+_pose_scale = bounded_number("pose scale", 0.0, 5.0)
+parse_transition = bounded_number("transition", 0.0, 10.0)   # --transition of every timeline command
 
 
 def video_options(size_type) -> argparse.ArgumentParser:
@@ -91,7 +87,7 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
                               "timeline of TIME:EMOTION[@LEVEL] keys, e.g. \"0:neutral 1.5:happy@2 4:sad@1.5\", "
                               "or a keyframe file (.json, .csv); or 'auto': chosen per sentence from "
                               "the words and the voice (-v says what and why)")
-    emotion.add_argument("--transition", type=bounded_float("transition", 0.0, 10.0), default=0.35,
+    emotion.add_argument("--transition", type=parse_transition, default=0.35,
                          metavar="S", help="seconds each emotion change of a timeline takes, centred on its key (default 0.35)")
     emotion.add_argument("--level", type=level_type, default=None,
                          help="intensity >= 0 (default 2 with --emotion)")

@@ -194,7 +194,8 @@ def synthesize(text: str, voice: str = "en-us", rate_wpm: int = 160) -> tuple[Au
     audio = Audio(samples=samples, sample_rate=sample_rate, source=None)
     track = events_to_track(reply["events"], len(samples), sample_rate, text, samples=samples)
     if all(phone == "SIL" for phone in track.phones):
-        shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+        shown = text.strip()
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
         raise InputError(f"text has no words espeak can speak ('{shown}'): nothing to say")
     return audio, track
 
