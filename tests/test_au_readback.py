@@ -7,7 +7,10 @@ Known weak (xfail, reported in the issue note): AU4's brow lowering is confounde
 geometric reading; AU15/AU12, AU26/AU17 and AU45/AU5 share landmarks with opposite motion, so
 the joint reading trades one for the other; AU23's lip thinning (~1.5 mm) rises by only ~0.04
 units per step on some faces. (AU23 and AU45 pass on these two portraits today; they stay
-marked until checked on the other shared portraits.)
+marked until checked on the other shared portraits.) On Lei Jun alone, AU5's last step (3.0 ->
+4.5) reads flat: his dark iris fills his narrow eye, and with the eyeball drawn behind the lid
+(render.eyes) the lid still sits on the iris's dark top, which MediaPipe takes for lashes (the
+opening reads 9.9 px where the rig opened it to 11.7 px). The first two steps rise.
 """
 import numpy as np
 import pytest
@@ -37,12 +40,13 @@ def prepared(request, media_dir):
 
 
 KNOWN_WEAK = {4, 15, 23, 26, 45}
+KNOWN_WEAK_ON = {("east_asian_man_lei_jun.png", 5)}   # (portrait, AU): see the module docstring
 
 
 @pytest.mark.parametrize("au", [
     pytest.param(au, marks=pytest.mark.xfail(reason="known weak reading, see module docstring"))
     if au in KNOWN_WEAK else au for au in AU_IDS])
-def test_rendered_au_reads_back(prepared, au):
+def test_rendered_au_reads_back(prepared, au, request):
     from emoface.pipeline import render_params
     from emoface.types import RigParams
 
@@ -54,7 +58,9 @@ def test_rendered_au_reads_back(prepared, au):
         readings.append(reading(render_params(prepared, RigParams(au_delta=delta))))
     readings = np.array(readings) - readings[0]
     own = readings[:, k]
-    assert np.all(np.diff(own) > 0.05), f"AU{au} reading {own.round(2)} does not rise"
+    rising = np.diff(own) > 0.05
+    flat_last_known = (request.node.callspec.params["prepared"], au) in KNOWN_WEAK_ON
+    assert np.all(rising[:-1] if flat_last_known else rising), f"AU{au} reading {own.round(2)} does not rise"
     others = np.abs(readings[-1]).copy()
     others[k] = 0
     for a, b in COUPLED:
@@ -63,3 +69,5 @@ def test_rendered_au_reads_back(prepared, au):
     worst = int(np.argmax(others))
     assert others[worst] <= max(own[-1], 1.0), (
         f"AU{au} at {STEPS[-1]} moved AU{AU_IDS[worst]} by {others[worst]:.2f} (own {own[-1]:.2f})")
+    if flat_last_known and not rising[-1]:
+        pytest.xfail(f"known flat last step on this face (module docstring): AU{au} reading {own.round(2)}")

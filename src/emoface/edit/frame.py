@@ -1,7 +1,7 @@
 """Re-render one video frame from itself with an expression residual, in the face region only.
 
     frame + its landmarks --rig (AU residual)--> moved landmarks --keep lip gaps--> mesh warp of
-    the face region --expression lines--> feathered paste--> frame
+    the face region --eyeballs--> --expression lines--> feathered paste--> frame
 
 The frame is its own source: the warp starts from the frame's own pixels and landmarks, so
 identity, lighting, background and the real mouth interior all come from the frame. The mouth's
@@ -11,7 +11,8 @@ its size, while the lip corners may move with the emotion. No mouth interior is 
 opening is never wider than the frame's, whose real teeth and tongue are warped along). The
 expression lines the residual folds (frown lines for lowered, drawn-together brows, forehead
 lines for raised ones...) are shaded as `render_frame` shades them (`render.creases`), measured
-against the frame's own landmarks, so only what the edit adds is drawn.
+against the frame's own landmarks, so only what the edit adds is drawn. Where the edit lifts a
+lid, the eye is redrawn as a rigid eyeball from the frame's own iris and white (`render.eyes`).
 
 Only a box around the face is warped (`face_region`, about twice the face's size, which holds
 the renderer's moving rings), and pasted back with a feathered seam, so a 1080p frame costs
@@ -30,6 +31,7 @@ from ..analyze import topology as topo
 from ..render.compose import warp_image
 from ..render.creases import shade_creases
 from ..render.control_mesh import build_control_mesh
+from ..render.eyes import measure_eyes, paint_eyes
 from ..rig.deform import FaceFit, deform, keep_lip_bands_ordered
 from ..types import FaceAnalysis, RigParams
 
@@ -123,6 +125,7 @@ def edit_frame(rgb: np.ndarray, analysis: FaceAnalysis, fit: FaceFit, au_delta: 
     src_local, dst_local = source - offset, moved - offset
     crop = rgb[y0:y1, x0:x1]
     warped = warp_image(crop, build_control_mesh(src_local, crop.shape[:2]), dst_local)
+    paint_eyes(warped, crop, measure_eyes(crop, src_local), src_local, dst_local)
     if lines:
         shade_creases(warped, src_local, dst_local, fit.down, fit.scale)
     h, w = rgb.shape[:2]

@@ -13,6 +13,7 @@ from ..analyze import topology as topo
 from ..rig.deform import FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
 from .creases import shade_creases
+from .eyes import EyeSource, measure_eyes, paint_eyes
 from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, paint_lip_seam,
                     own_teeth_colour, paint_mouth_interior, source_mouth_open)
 from .warp_fast import backward_map
@@ -31,6 +32,7 @@ class RenderSource:
     lips textured from their real edges (`mouth.lip_texture_points`), used (and the interior
     drawn) as soon as the lips move; None for a closed mouth.
     lines: shade the expression lines the motion folds (`creases`); False renders the warp alone.
+    eyes: the source's eyes (`eyes.measure_eyes`), redrawn as rigid eyeballs inside moved lids.
     """
 
     image: np.ndarray
@@ -40,6 +42,7 @@ class RenderSource:
     palette: dict
     lip_texture: np.ndarray | None = None
     lines: bool = True
+    eyes: tuple[EyeSource, ...] = ()
 
     @staticmethod
     def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit, lines: bool = True) -> "RenderSource":
@@ -52,7 +55,7 @@ class RenderSource:
             if teeth is not None:
                 palette = dict(palette, teeth=teeth)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
-                            fit, palette, texture, bool(lines))
+                            fit, palette, texture, bool(lines), measure_eyes(image, landmarks_px))
 
 
 LIP_POINTS = tuple(sorted(set(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER + topo.LIPS_UPPER_OUTER
@@ -92,6 +95,7 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
             points_src = points_src.copy()
             points_src[: topo.N_MESH] += open_source * (source.lip_texture - points_src[: topo.N_MESH])
     frame = warp_image(source.image, mesh, landmarks_dst, points_src)
+    paint_eyes(frame, source.image, source.eyes, source.landmarks_px, landmarks_dst)
     if source.lines:
         shade_creases(frame, source.landmarks_px, landmarks_dst, source.fit.down, source.fit.scale)
     paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
