@@ -48,3 +48,25 @@ def test_cli_express_takes_a_mixture(run_cli, tmp_path, astronaut_rgb):
     assert status == 0, err and (tmp_path / "m.png").exists()
     status, _, err = run_cli("express", tmp_path / "a.png", "-o", tmp_path / "n.png", "--emotion", "hapy@2+sad")
     assert status == 2 and "did you mean 'happy'" in err and not (tmp_path / "n.png").exists()
+
+
+def test_a_capped_intensity_is_reported_once(caplog):
+    """--level 1000 or --au 12=+50 cannot go beyond AU_LIMIT: the user is told, not left guessing."""
+    from emoface.control import les
+
+    les._warn_capped.cache_clear()
+    source = np.zeros((17, 2), np.float32)
+    with caplog.at_level("WARNING", logger="emoface"):
+        target_aus(source, "happy", 3.0)
+        assert not caplog.records
+        capped = target_aus(source, "happy", 1000.0)
+        target_aus(source, "happy", 2000.0)
+    assert np.abs(capped).max() == pytest.approx(les.AU_LIMIT)
+    assert len(caplog.records) == 1 and "AU12" in caplog.text and "capped" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="emoface"):
+        les._warn_capped.cache_clear()
+        strong = np.full((17, 2), 7.5, np.float32)      # a portrait already near the limit
+        target_aus(strong, None, 0.0)
+        target_aus(strong, "surprised", 3.0)
+    assert not caplog.records, "levels up to 3 never warn: the user asked for nothing beyond them"

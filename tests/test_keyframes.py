@@ -128,3 +128,13 @@ def test_express_timeline_video_has_the_right_length_and_changes(tmp_path, run_c
     assert smile[:14].max() < 0.5 and smile[22:].min() > 4.0       # happy@3: AU12 5.0 (10 % off-key)
     les = (tmp_path / "l.csv").read_text().splitlines()
     assert len(les) == 41 and les[1].split(",")[2] == "neutral" and les[-1].split(",")[2] == "happy"
+
+
+def test_two_keys_at_one_time_are_refused_naming_both(tmp_path):
+    """Which of two keys at one time should show is ambiguous (the last listed used to win)."""
+    with pytest.raises(InputError, match=r"two keys at 1\.5 s \(happy@2 and sad@1\)"):
+        parse_timeline("0:neutral 1.5:happy@2 1.5:sad@1")
+    (tmp_path / "k.csv").write_text("time,emotion,level\n0,neutral,0\n1.5,happy,2\n1.5,sad,1\n")
+    with pytest.raises(InputError, match=r"k\.csv has two keys at 1\.5 s"):
+        load_keyframes(tmp_path / "k.csv")
+    assert len(parse_timeline("0:neutral 1.5:happy@2 1.6:sad@1")) == 3

@@ -34,7 +34,7 @@ import math
 from pathlib import Path
 
 from ..errors import InputError
-from .timeline import EmotionKey, parse_timeline
+from .timeline import EmotionKey, distinct_times, parse_timeline
 
 KEYFRAME_SUFFIXES = (".json", ".csv")
 MAX_FILE_BYTES = 10_000_000
@@ -68,7 +68,7 @@ def load_keyframes(path: str | Path) -> list[EmotionKey]:
     keys = [_key(path, line, time_s, emotion, level) for line, time_s, emotion, level in rows]
     if not keys:
         raise InputError(f"{path}: no emotion keys in the file")
-    return sorted(keys, key=lambda k: k.time_s)
+    return distinct_times(sorted(keys, key=lambda k: k.time_s), str(path))
 
 
 def _key(path: Path, line: int, time_s, emotion, level) -> EmotionKey:

@@ -7,6 +7,7 @@ standardise only when exporting LES vectors.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import re
 
@@ -16,6 +17,8 @@ from ..analyze.aus import CALIBRATED_AUS
 from ..errors import InputError
 from ..vocab import AU_IDS, AU_INDEX, AU_MAX, EMOTIONS
 from .prototypes import prototype_table
+
+log = logging.getLogger(__name__)
 
 # How much of the portrait's own AU the level-0 relaxation may remove, per AU (1 = all), and at
 # most how many units. Only AUs whose reading is calibrated against the rig are removed (an
@@ -145,4 +148,16 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
 
             base = refine_along_hyperplane(base, *parts[0])
     target = base + parse_au_edits(aus)
+    over = np.abs(target).max(1) > AU_LIMIT
+    asked_beyond = bool(aus) or (emotion is not None and max(lv for _, lv in parse_mixture(emotion, level)) > 3.0)
+    if over.any() and asked_beyond:   # (a strong face at level <= 3 is capped without a word)
+        _warn_capped(tuple(AU_IDS[k] for k in np.flatnonzero(over)))
     return np.clip(target, -AU_LIMIT, AU_LIMIT)
+
+
+@functools.lru_cache(maxsize=64)
+def _warn_capped(aus: tuple[int, ...]) -> None:
+    """Say once per set of AUs that the asked-for intensity was capped at AU_LIMIT."""
+    names = ", ".join(f"AU{au}" for au in aus)
+    log.warning("%s capped at %g (1.6 x the strongest level, 5): a higher --level or --au "
+                "does not change the face further", names, AU_LIMIT)

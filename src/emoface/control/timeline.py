@@ -76,4 +76,21 @@ def parse_timeline(text: str, default_level: float = 2.0) -> list[EmotionKey]:
             keys.append(EmotionKey(time_s, "+".join(f"{n}@{lv:g}" for n, lv in parts), default_level))
     if not keys:
         raise InputError("an emotion timeline needs at least one TIME:EMOTION[@LEVEL] key")
-    return sorted(keys, key=lambda k: k.time_s)
+    return distinct_times(sorted(keys, key=lambda k: k.time_s), "the emotion timeline")
+
+
+def distinct_times(keys: list[EmotionKey], where: str) -> list[EmotionKey]:
+    """keys sorted by time -> the same keys; InputError naming two keys that share a time
+    (which one should show is ambiguous: the last listed would silently win)."""
+    for a, b in zip(keys, keys[1:]):
+        if b.time_s == a.time_s:
+            raise InputError(f"{where} has two keys at {a.time_s:g} s ({_label(a)} and {_label(b)}): "
+                             "give each key its own time (a mixture such as happy@2+surprised@1 "
+                             "shows two emotions at once)")
+    return keys
+
+
+def _label(key: EmotionKey) -> str:
+    if key.emotion is None or "@" in key.emotion:
+        return str(key.emotion or "the portrait's own expression")
+    return f"{key.emotion}@{key.level:g}"
