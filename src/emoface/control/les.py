@@ -136,20 +136,20 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
     emotion's expression is then refined along its EmoHead hyperplane (`control.hyperplanes`).
     Per-AU edits are added last.
     """
+    parts = [] if emotion is None else parse_mixture(emotion, level)
     if emotion is None:
         base = source_aus
     else:
         fraction = np.array([RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
         most = np.array([RELAX_MAX[au] for au in AU_IDS], np.float32)[:, None]
         base = source_aus - np.minimum(source_aus * fraction, most) + mixture_injection(emotion, level)
-        parts = parse_mixture(emotion, level)
         if refine and len(parts) == 1:
             from .hyperplanes import refine as refine_along_hyperplane
 
             base = refine_along_hyperplane(base, *parts[0])
     target = base + parse_au_edits(aus)
     over = np.abs(target).max(1) > AU_LIMIT
-    asked_beyond = bool(aus) or (emotion is not None and max(lv for _, lv in parse_mixture(emotion, level)) > 3.0)
+    asked_beyond = bool(aus) or any(lv > 3.0 for _, lv in parts)
     if over.any() and asked_beyond:   # (a strong face at level <= 3 is capped without a word)
         _warn_capped(tuple(AU_IDS[k] for k in np.flatnonzero(over)))
     return np.clip(target, -AU_LIMIT, AU_LIMIT)

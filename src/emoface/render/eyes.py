@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .control_mesh import EYE_LOOPS
+from ..rig.regions import smoothstep
+from .control_mesh import EYE_LOOPS, iris_radius_px
 
 LASH_SHARE = 0.3        # source pixels this close to a lid (x iris radius) belong to the lid margin
 FEATHER_SHARE = 0.3     # the source/painted seam blends over this (x iris radius, at least 1 px)
@@ -35,6 +36,7 @@ SCLERA_LIGHT = 1.2      # an unseen white is this much lighter than the skin bes
 PUPIL_SHARE = 0.38      # pupil radius, x iris radius
 RIM_DARKEN = 0.35       # the iris's outer rim is this much darker
 MARGIN = 3              # px around an eye's bounding box
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)   # RGB -> luma weights (Rec. 601)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,21 @@ class EyeSource:
     iris_radius: float
     iris: np.ndarray
     sclera: np.ndarray
+
+    @property
+    def lash_px(self) -> float:
+        """Source pixels this close to a lid belong to its margin (`_lash_px`)."""
+        return _lash_px(self.iris_radius)
+
+    @property
+    def soft_px(self) -> float:
+        """The source/painted seam's blend width (FEATHER_SHARE, at least 1 px)."""
+        return max(1.0, FEATHER_SHARE * self.iris_radius)
+
+
+def _lash_px(iris_radius: float) -> float:
+    """px from a lid within which the source shows the lid's margin (LASH_SHARE, at least 1.5 px)."""
+    return max(1.5, LASH_SHARE * iris_radius)
 
 
 def _polygon_signed_distance(polygon: np.ndarray, x0: int, y0: int, w: int, h: int) -> np.ndarray:
@@ -89,7 +106,7 @@ def _colours(image: np.ndarray, sd: np.ndarray, x0: int, y0: int, centre: np.nda
     yy, xx = np.mgrid[y0:y0 + h, x0:x0 + w]
     r = np.hypot(xx - centre[0], yy - centre[1]).ravel() / max(radius, 1e-6)
     sd = sd.ravel()
-    luma = crop @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = crop @ LUMA
 
     iris_px = (sd >= lash) & (r > PUPIL_SHARE) & (r < 0.9)
     if iris_px.sum() >= 5:
@@ -100,8 +117,9 @@ def _colours(image: np.ndarray, sd: np.ndarray, x0: int, y0: int, centre: np.nda
 
     skin = (sd < -2.0 * lash) & (sd > -6.0 * lash)
     tone = np.median(crop[skin], axis=0) if skin.any() else np.full(3, 170.0, np.float32)
-    tone_luma = float(tone @ np.array([0.299, 0.587, 0.114], np.float32))
-    sclera = np.minimum(0.7 * SCLERA_LIGHT * tone_luma + 0.3 * tone, 235.0)   # a white in the skin's light, a little warm
+    tone_luma = float(tone @ LUMA)
+    # a white in the skin's light, a little warm
+    sclera = np.minimum(0.7 * SCLERA_LIGHT * tone_luma + 0.3 * tone, 235.0)
     white = (sd >= 0.5 * lash) & (r > 1.15)
     if white.sum() >= 8:
         keep = white & (luma >= np.median(luma[white]))
@@ -116,25 +134,20 @@ def measure_eyes(image: np.ndarray, landmarks_px: np.ndarray) -> tuple[EyeSource
     """Both eyes of a source image (RGB uint8 [H, W, 3], landmarks [478, >=2] px); an eye whose
     box falls off the image is left out (and so never redrawn)."""
     eyes = []
-    for centre_id, loop in EYE_LOOPS:
+    for e, (centre_id, loop) in enumerate(EYE_LOOPS):
         poly = landmarks_px[list(loop), :2].astype(np.float64)
         centre = landmarks_px[centre_id, :2].astype(np.float64)
-        radius = float(np.linalg.norm(landmarks_px[centre_id + 1:centre_id + 5, :2] - centre, axis=1).mean())
+        radius = iris_radius_px(landmarks_px, e)
         width = float(np.linalg.norm(poly[8] - poly[0]))
         box = _box(poly, MARGIN + 0.6 * width, image.shape[:2])
         if box is None or radius < 1.0:
             continue
         x0, y0, x1, y1 = box
         sd = _polygon_signed_distance(poly, x0, y0, x1 - x0, y1 - y0)
-        iris, sclera = _colours(image, sd, x0, y0, centre, radius, max(1.5, LASH_SHARE * radius))
+        iris, sclera = _colours(image, sd, x0, y0, centre, radius, _lash_px(radius))
         eyes.append(EyeSource(centre_id, tuple(loop), np.array([x0, y0], np.float64), sd,
                               _distance_to_line(poly[:9], x0, y0, x1 - x0, y1 - y0), centre, radius, iris, sclera))
     return tuple(eyes)
-
-
-def _smoothstep(a: float, b: float, x: np.ndarray) -> np.ndarray:
-    t = np.clip((x - a) / (b - a), 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
 
 
 def paint_eyes(frame: np.ndarray, image: np.ndarray, eyes, landmarks_src: np.ndarray,
@@ -161,17 +174,16 @@ def paint_eyes(frame: np.ndarray, image: np.ndarray, eyes, landmarks_src: np.nda
         upper_lid = _distance_to_line(poly_d[:9], x0, y0, x1 - x0, y1 - y0)
         q, scale = _eyeball_map(poly_s, poly_d, iris_d, eye, (x0, y0, x1, y1))
         qx, qy = q[..., 0].astype(np.float32), q[..., 1].astype(np.float32)
+        bx, by = qx - np.float32(eye.origin[0]), qy - np.float32(eye.origin[1])   # in the source's box
 
         seen = cv2.remap(image, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-        sd_s = cv2.remap(eye.signed_distance, qx - np.float32(eye.origin[0]), qy - np.float32(eye.origin[1]),
-                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1e3)
-        lash = max(1.5, LASH_SHARE * eye.iris_radius)
-        soft = max(1.0, FEATHER_SHARE * eye.iris_radius)
+        sd_s = cv2.remap(eye.signed_distance, bx, by, cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=-1e3)
+        lash, soft = eye.lash_px, eye.soft_px
         keep = np.clip((sd_s - np.minimum(lash, np.maximum(sd_d * scale, 0.0))) / soft + 1.0, 0.0, 1.0)
 
         # the source's eye already carries its own lids' shadow; move it to the new lids
-        upper_s = cv2.remap(eye.upper_distance, qx - np.float32(eye.origin[0]), qy - np.float32(eye.origin[1]),
-                            cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        upper_s = cv2.remap(eye.upper_distance, bx, by, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         shade = _lid_shade(np.maximum(sd_d, 0.0) * scale, upper_lid * scale, eye.iris_radius)
         relight = shade / _lid_shade(np.maximum(sd_s, 0.0), upper_s, eye.iris_radius)
         seen *= np.clip(relight, 0.5, 1.0)[..., None]        # darken under a nearer lid only
@@ -200,7 +212,7 @@ def _eyeball_map(poly_s: np.ndarray, poly_d: np.ndarray, iris_d: np.ndarray, eye
     q = np.stack([xx - mid_d[0], yy - mid_d[1]], -1) @ rot.T + mid_s
     follow = eye.iris_centre - (rot @ (iris_d - mid_d) + mid_s)
     r_d = np.hypot(xx - iris_d[0], yy - iris_d[1]) * scale / eye.iris_radius
-    q += (1.0 - _smoothstep(IRIS_FOLLOW[0], IRIS_FOLLOW[1], r_d))[..., None] * follow
+    q += (1.0 - smoothstep(r_d, *IRIS_FOLLOW))[..., None] * follow
     return q, scale
 
 
@@ -244,7 +256,7 @@ def _painted_eyeball(q: np.ndarray, eye: EyeSource) -> tuple[np.ndarray, np.ndar
     r = np.hypot(q[..., 0] - eye.iris_centre[0], q[..., 1] - eye.iris_centre[1]) / eye.iris_radius
     px = 1.0 / eye.iris_radius                                   # one pixel, in iris radii
     in_iris = np.clip((1.0 - r) / px + 0.5, 0.0, 1.0)
-    iris_shade = 1.0 + 0.15 * (1.0 - _smoothstep(0.4, 0.7, r)) - RIM_DARKEN * _smoothstep(0.7, 1.0, r)
+    iris_shade = 1.0 + 0.15 * (1.0 - smoothstep(r, 0.4, 0.7)) - RIM_DARKEN * smoothstep(r, 0.7, 1.0)
     pupil = np.clip((PUPIL_SHARE - r) / px + 0.5, 0.0, 1.0)
     iris_shade = iris_shade * (1.0 - 0.7 * pupil)
     colour = (in_iris * iris_shade)[..., None] * eye.iris + (1.0 - in_iris)[..., None] * eye.sclera
