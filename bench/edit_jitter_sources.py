@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from edit_targets import DEFAULT_MEDIA, TARGET_JITTER_RATIO, judge, jitter  # noqa: E402
+from edit_targets import DEFAULT_MEDIA, TARGET_JITTER_RATIO, jitter  # noqa: E402
+
+from emoface.evaluate.judging import judge_video  # noqa: E402
 
 GROUPS = {"jaw": slice(0, 17), "brows": slice(17, 27), "nose": slice(27, 36), "eyes": slice(36, 48),
           "mouth": slice(48, 68), "all": slice(0, 68)}
@@ -62,9 +64,9 @@ def variant(name: str):
 
 
 def landmarks(path: Path) -> np.ndarray:
-    """[T, 68, 2] dlib landmarks of every frame (NaN where no face), read exactly as
-    edit_targets reads them (its judge, fer on every 2nd frame), so the figures match its."""
-    return judge(path, 2).landmarks
+    """[T, 68, 2] dlib landmarks of every frame (NaN where no face): edit_targets' dlib pass
+    (the same landmarks, so the same figures) without its emotion CNN, which jitter does not use."""
+    return judge_video(path, cpbd_stride=0, identity_stride=0).landmarks
 
 
 def main(argv=None) -> int:

@@ -159,5 +159,5 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
 def _warn_capped(aus: tuple[int, ...]) -> None:
     """Say once per set of AUs that the asked-for intensity was capped at AU_LIMIT."""
     names = ", ".join(f"AU{au}" for au in aus)
-    log.warning("%s capped at %g (1.6 x the strongest level, 5): a higher --level or --au "
-                "does not change the face further", names, AU_LIMIT)
+    log.warning("%s capped at %g (%g x the strongest level, %g): a higher --level or --au "
+                "does not change the face further", names, AU_LIMIT, AU_LIMIT / AU_MAX, AU_MAX)

@@ -36,6 +36,7 @@ SCLERA_LIGHT = 1.2      # an unseen white is this much lighter than the skin bes
 PUPIL_SHARE = 0.38      # pupil radius, x iris radius
 RIM_DARKEN = 0.35       # the iris's outer rim is this much darker
 MARGIN = 3              # px around an eye's bounding box
+STILL_PX = 0.05         # an eye whose lids and iris moved less than this (px) is left as warped
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)   # RGB -> luma weights (Rec. 601)
 
 
@@ -161,7 +162,7 @@ def paint_eyes(frame: np.ndarray, image: np.ndarray, eyes, landmarks_src: np.nda
         poly_d = landmarks_dst[ids, :2].astype(np.float64)
         iris_d = landmarks_dst[eye.iris_id, :2].astype(np.float64)
         moved = max(float(np.abs(poly_d - poly_s).max()), float(np.abs(iris_d - eye.iris_centre).max()))
-        if moved < 0.05:
+        if moved < STILL_PX:
             continue
         box = _box(poly_d, MARGIN, frame.shape[:2])
         if box is None:
