@@ -106,3 +106,27 @@ def test_an_unmoved_eye_is_left_as_it_is():
     nudged[list(topo.RIGHT_EYE_UPPER), 1] -= 0.1
     paint_eyes(frame, image, measure_eyes(image, lm), lm, nudged)
     assert np.abs(frame.astype(int) - image.astype(int)).max() <= 12
+
+
+def test_a_barely_visible_iris_is_painted_in_its_own_colour_with_fibres():
+    """A slit showing only a sliver of a blue-grey iris: the uncovered iris continues blue-grey
+    (not a default brown) and is textured, not a flat disc."""
+    blue_grey = np.array([90, 110, 120])
+    face = canonical_face(px_per_cm=40.0, size=960)
+    dst = _squeezed(face.landmarks_px.astype(np.float64), 1.6)
+    src = _squeezed(dst, 0.3)
+    image = _portrait(src, 960)
+    inside_iris = np.all(image == IRIS, axis=2)
+    image[inside_iris] = blue_grey
+    frame = image.copy()
+    paint_eyes(frame, image, measure_eyes(image, src), src, dst)
+    for centre_id, loop in EYE_LOOPS:
+        iris, _ = _revealed(src, dst, 960, centre_id, loop)
+        yy, xx = np.mgrid[:960, :960]
+        centre, radius = dst[centre_id, :2], np.linalg.norm(src[centre_id + 1, :2] - src[centre_id, :2])
+        r = np.hypot(xx - centre[0], yy - centre[1]) / radius
+        ring = iris & (r > 0.5) & (r < 0.65)   # between the pupil and the darker rim
+        rgb = frame[ring].astype(float)
+        assert ring.sum() > 50
+        assert np.median(rgb[:, 2]) > np.median(rgb[:, 0]) + 10, "blue-grey, as the sliver shows"
+        assert np.std(rgb @ LUMA) > 8.0, "fibres, not a flat disc (a flat one varies by ~4)"

@@ -130,7 +130,8 @@ def _describe(transfer: ExpressionTransfer, fps: float) -> str:
     calm = transfer.calm_frames / fps
     return (f"neutral from {len(calm)} calm frames ({calm.min():.2f}-{calm.max():.2f} s)"
             + (f"; held beyond a resting face: {held}" if held else "")
-            + f"; mean change {moved or 'none above 0.2'}")
+            + "; its mean change from that neutral (the reference's, before the portrait's AU "
+            + f"limits): {moved or 'none above 0.2'}")
 
 
 def reenact(portrait, expression_from, output, *, pose_from=None, mouth_from=None, audio=None,

@@ -7,9 +7,11 @@ does not stretch. So inside each lid opening this module redraws the eye as a ri
   - the source's own eye, moved with the eye (a similarity from the corners, the iris following
     its centre), wherever that part of the eyeball was visible in the source and not right under
     a lid that has since moved away (its lash line and shadow would otherwise stay behind);
-  - elsewhere, a painted eyeball: the iris disc continued in the iris's own colour with a darker
-    rim, the white of the eye in the colour the portrait shows (or, if it shows none, a shaded
-    grey lit like the skin next to the eye), under the soft shadow of the lids.
+  - elsewhere, a painted eyeball: the iris disc continued in the iris's own colour (measured
+    on the sliver the lids show, however thin) with a soft edge, a darker rim and radial
+    fibres, the white of the eye in the colour the portrait shows (or, if it shows none, a
+    shaded grey lit like the skin next to the eye) darkening towards the corners, under the
+    soft shadow of the lids.
 An unmoved eye is redrawn from itself at the same place, so an unedited face is unchanged.
 
 Convention: points are (x, y) px, y down; images RGB uint8 [H, W, 3].
@@ -34,7 +36,12 @@ SCLERA_MIN_LUMA = 0.75  # a measured white darker than this x the skin's is lid 
 SCLERA_MAX_CHROMA = 0.6  # nor one as colourful as the skin (more than this x its chroma): that is skin
 SCLERA_LIGHT = 1.2      # an unseen white is this much lighter than the skin beside the eye (luma)
 PUPIL_SHARE = 0.38      # pupil radius, x iris radius
+PUPIL_DARKEN = 0.8      # the pupil is this much darker than the iris
 RIM_DARKEN = 0.35       # the iris's outer rim is this much darker
+LIMBUS_SHARE = 0.08     # the iris's edge blends into the white over this (x iris radius, at least 1 px)
+FIBRE_CONTRAST = 0.14   # the radial fibres lighten / darken the iris by up to about this share
+IRIS_FIBRES = ((11, 0.4), (17, 2.3), (26, 4.1), (37, 1.2), (49, 5.5), (63, 3.3))  # (strands per turn, phase rad)
+SCLERA_FALLOFF = (1.3, 2.8, 0.2)  # the white darkens from .. to .. iris radii out, by up to this share
 MARGIN = 3              # px around an eye's bounding box
 STILL_PX = 0.05         # an eye whose lids and iris moved less than this (px) is left as warped
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)   # RGB -> luma weights (Rec. 601)
@@ -109,12 +116,13 @@ def _colours(image: np.ndarray, sd: np.ndarray, x0: int, y0: int, centre: np.nda
     sd = sd.ravel()
     luma = crop @ LUMA
 
-    iris_px = (sd >= lash) & (r > PUPIL_SHARE) & (r < 0.9)
-    if iris_px.sum() >= 5:
-        keep = iris_px & (luma <= np.percentile(luma[iris_px], 85))   # no catch-light
-        iris = np.median(crop[keep], axis=0)
-    else:
-        iris = np.array([60.0, 45.0, 35.0], np.float32)
+    iris = np.array([60.0, 45.0, 35.0], np.float32)   # a brown, if the lids hide the iris entirely
+    for clear in (lash, 0.5 * lash, 0.5):   # clear of the lid margin if enough shows, else nearer it
+        iris_px = (sd >= clear) & (r > PUPIL_SHARE) & (r < 0.9)
+        if iris_px.sum() >= 5:
+            keep = iris_px & (luma <= np.percentile(luma[iris_px], 85))   # no catch-light
+            iris = np.median(crop[keep], axis=0)
+            break
 
     skin = (sd < -2.0 * lash) & (sd > -6.0 * lash)
     tone = np.median(crop[skin], axis=0) if skin.any() else np.full(3, 170.0, np.float32)
@@ -253,12 +261,29 @@ def _distance_to_line(points: np.ndarray, x0: int, y0: int, w: int, h: int) -> n
 
 def _painted_eyeball(q: np.ndarray, eye: EyeSource) -> tuple[np.ndarray, np.ndarray]:
     """The unlit eyeball at source points q [h, w, 2] px -> (RGB [h, w, 3] float, [h, w] share
-    of each pixel on the iris)."""
-    r = np.hypot(q[..., 0] - eye.iris_centre[0], q[..., 1] - eye.iris_centre[1]) / eye.iris_radius
+    of each pixel on the iris).
+
+    The iris: a soft-edged disc (the limbus blends over LIMBUS_SHARE) with a lighter ring round
+    the pupil, a darker rim and radial fibres (IRIS_FIBRES, fixed in eyeball coordinates so they
+    turn with the eye and hold still from frame to frame); the white darkens towards the corners,
+    where the ball curves away from the light (SCLERA_FALLOFF)."""
+    dx, dy = q[..., 0] - eye.iris_centre[0], q[..., 1] - eye.iris_centre[1]
+    r = np.hypot(dx, dy) / eye.iris_radius
     px = 1.0 / eye.iris_radius                                   # one pixel, in iris radii
-    in_iris = np.clip((1.0 - r) / px + 0.5, 0.0, 1.0)
+    in_iris = np.clip((1.0 - r) / max(px, LIMBUS_SHARE) + 0.5, 0.0, 1.0)
     iris_shade = 1.0 + 0.15 * (1.0 - smoothstep(r, 0.4, 0.7)) - RIM_DARKEN * smoothstep(r, 0.7, 1.0)
-    pupil = np.clip((PUPIL_SHARE - r) / px + 0.5, 0.0, 1.0)
-    iris_shade = iris_shade * (1.0 - 0.7 * pupil)
-    colour = (in_iris * iris_shade)[..., None] * eye.iris + (1.0 - in_iris)[..., None] * eye.sclera
+    iris_shade = iris_shade * (1.0 + FIBRE_CONTRAST * _fibres(np.arctan2(dy, dx), r))
+    pupil = np.clip((PUPIL_SHARE - r) / max(px, 0.5 * LIMBUS_SHARE) + 0.5, 0.0, 1.0)
+    iris_shade = iris_shade * (1.0 - PUPIL_DARKEN * pupil)
+    start, end, darken = SCLERA_FALLOFF
+    white_shade = 1.0 - darken * smoothstep(r, start, end)
+    colour = (in_iris * iris_shade)[..., None] * eye.iris + ((1.0 - in_iris) * white_shade)[..., None] * eye.sclera
     return colour, in_iris
+
+
+def _fibres(theta: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """[h, w] in about [-1, 1]: the iris's radial fibre pattern at angle theta (rad) and radius
+    r (iris radii), its strands wavering a little with r and fading at the pupil and the rim."""
+    bent = theta + 0.012 * np.sin(5.0 * np.pi * r)
+    strands = sum(np.sin(k * bent + phase) for k, phase in IRIS_FIBRES) * np.sqrt(2.0 / len(IRIS_FIBRES))
+    return strands * smoothstep(r, PUPIL_SHARE, PUPIL_SHARE + 0.12) * (1.0 - smoothstep(r, 0.8, 1.0))
