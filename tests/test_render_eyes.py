@@ -26,7 +26,7 @@ def _squeezed(landmarks: np.ndarray, share: float) -> np.ndarray:
     return out
 
 
-def _portrait(landmarks: np.ndarray, size: int, white=WHITE) -> np.ndarray:
+def _portrait(landmarks: np.ndarray, size: int, white=WHITE, iris=IRIS) -> np.ndarray:
     """Skin, and in each lid opening a white with the iris disc, cut by the lids."""
     image = np.zeros((size, size, 3), np.uint8)
     image[:] = SKIN
@@ -37,7 +37,7 @@ def _portrait(landmarks: np.ndarray, size: int, white=WHITE) -> np.ndarray:
         eye[:] = white
         centre = landmarks[centre_id, :2]
         radius = np.linalg.norm(landmarks[centre_id + 1, :2] - centre)
-        cv2.circle(eye, tuple(int(round(v * 16)) for v in centre), int(round(radius * 16)), IRIS, -1, shift=4)
+        cv2.circle(eye, tuple(int(round(v * 16)) for v in centre), int(round(radius * 16)), iris, -1, shift=4)
         image[inside > 0] = eye[inside > 0]
     return image
 
@@ -49,11 +49,17 @@ def _revealed(src: np.ndarray, dst: np.ndarray, size: int, centre_id: int, loop)
         cv2.fillPoly(m, [np.round(lm[list(loop), :2] * 16).astype(np.int32)], 1, shift=4)
         return cv2.dilate(m, np.ones((5, 5), np.uint8)) if grow else cv2.erode(m, np.ones((3, 3), np.uint8))
     band = (mask(dst, False) > 0) & (mask(src, True) == 0)
+    r, radius = _from_iris(src, dst, size, centre_id)
+    return band & (r < 1.0 - 1.5 / radius), band & (r > 1.0 + 1.5 / radius)
+
+
+def _from_iris(src: np.ndarray, dst: np.ndarray, size: int, centre_id: int) -> tuple[np.ndarray, float]:
+    """([size, size] distance of each pixel from the output's iris centre in iris radii, the iris
+    radius px)."""
     yy, xx = np.mgrid[:size, :size]
     centre = dst[centre_id, :2]
-    radius = np.linalg.norm(src[centre_id + 1, :2] - src[centre_id, :2])
-    r = np.hypot(xx - centre[0], yy - centre[1])
-    return band & (r < radius - 1.5), band & (r > radius + 1.5)
+    radius = float(np.linalg.norm(src[centre_id + 1, :2] - src[centre_id, :2]))
+    return np.hypot(xx - centre[0], yy - centre[1]) / radius, radius
 
 
 def test_a_widening_eye_shows_its_iris_and_white_where_the_lids_hid_them():
@@ -111,20 +117,16 @@ def test_an_unmoved_eye_is_left_as_it_is():
 def test_a_barely_visible_iris_is_painted_in_its_own_colour_with_fibres():
     """A slit showing only a sliver of a blue-grey iris: the uncovered iris continues blue-grey
     (not a default brown) and is textured, not a flat disc."""
-    blue_grey = np.array([90, 110, 120])
+    blue_grey = (90, 110, 120)
     face = canonical_face(px_per_cm=40.0, size=960)
     dst = _squeezed(face.landmarks_px.astype(np.float64), 1.6)
     src = _squeezed(dst, 0.3)
-    image = _portrait(src, 960)
-    inside_iris = np.all(image == IRIS, axis=2)
-    image[inside_iris] = blue_grey
+    image = _portrait(src, 960, iris=blue_grey)
     frame = image.copy()
     paint_eyes(frame, image, measure_eyes(image, src), src, dst)
     for centre_id, loop in EYE_LOOPS:
         iris, _ = _revealed(src, dst, 960, centre_id, loop)
-        yy, xx = np.mgrid[:960, :960]
-        centre, radius = dst[centre_id, :2], np.linalg.norm(src[centre_id + 1, :2] - src[centre_id, :2])
-        r = np.hypot(xx - centre[0], yy - centre[1]) / radius
+        r, _ = _from_iris(src, dst, 960, centre_id)
         ring = iris & (r > 0.5) & (r < 0.65)   # between the pupil and the darker rim
         rgb = frame[ring].astype(float)
         assert ring.sum() > 50

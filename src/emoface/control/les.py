@@ -97,7 +97,12 @@ def parse_mixture(spec: str, level: float) -> list[tuple[str, float]]:
 
 def mixture_injection(spec: str, level: float) -> np.ndarray:
     """Sum of the parts' injections (eq. 23 per part; LES is linear) -> [17, 2]."""
-    return sum(injection(name, part_level) for name, part_level in parse_mixture(spec, level))
+    return parts_injection(parse_mixture(spec, level))
+
+
+def parts_injection(parts: list[tuple[str, float]]) -> np.ndarray:
+    """Sum of the injections of parsed parts [(emotion, level), ...] (`parse_mixture`) -> [17, 2]."""
+    return sum(injection(name, part_level) for name, part_level in parts)
 
 
 _AU_KEY = re.compile(r"^\s*(\d+)\s*([LRlr]?)\s*$")
@@ -142,7 +147,7 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
     else:
         fraction = np.array([RELAX_FRACTION[au] for au in AU_IDS], np.float32)[:, None]
         most = np.array([RELAX_MAX[au] for au in AU_IDS], np.float32)[:, None]
-        base = source_aus - np.minimum(source_aus * fraction, most) + mixture_injection(emotion, level)
+        base = source_aus - np.minimum(source_aus * fraction, most) + parts_injection(parts)
         if refine and len(parts) == 1:
             from .hyperplanes import refine as refine_along_hyperplane
 
