@@ -39,7 +39,10 @@ def _deep(depths: dict[str, float]) -> set[str]:
 
 def test_each_expression_folds_its_own_skin(face):
     assert _deep(_depths(face, {1: 4.0, 2: 4.0})) == {"brows_up"}
-    assert _deep(_depths(face, {4: 4.0})) == {"brows_in"}
+    # a frown draws the brows together and pulls their heads down onto the nose root; the worried
+    # brow of fear and sadness (inner brows raised as well) has the vertical lines only
+    assert _deep(_depths(face, {4: 4.0})) == {"brows_in", "brows_down"}
+    assert _deep(_depths(face, {1: 5.0, 4: 5.0})) == {"brows_in", "brows_up"}
     assert _deep(_depths(face, {9: 4.0})) >= {"nose_up"}
     smile = _depths(face, {6: 3.0, 12: 5.0})
     assert {"cheek_fold_r", "cheek_fold_l", "cheeks_up_r", "cheeks_up_l"} <= _deep(smile)

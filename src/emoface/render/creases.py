@@ -3,9 +3,10 @@
 A warp moves the skin but cannot fold it: a raised brow leaves a smooth forehead, a smile no
 nasolabial fold. Real faces show these lines, and people (and the emotion judge) read them:
 forehead lines with raised inner brows (AU1: surprise, fear, sadness), vertical lines between
-drawn-together brows (AU4, anger), wrinkles across the nose (AU9, disgust), a deeper nasolabial
-fold as the cheeks or the upper lip go up (AU12, AU6, AU10) and crow's feet as the cheeks rise
-(AU6) [FACS Manual, each AU's "appearance changes"].
+drawn-together brows (AU4, anger) and across the nose root where AU4 pulls the brows' heads
+down onto it, wrinkles across the nose (AU9, disgust), a deeper nasolabial fold as the cheeks
+or the upper lip go up (AU12, AU6, AU10) and crow's feet as the cheeks rise (AU6) [FACS
+Manual, each AU's "appearance changes"].
 
 Each crease is a polyline fixed on the canonical face (cm) and carried by the deformed
 landmarks (barycentric in the canonical mesh's front view), so it moves with the face. Its
@@ -76,6 +77,10 @@ CREASES: tuple[Crease, ...] = (
         (_forehead_line(7.5, 3.2, 0.3), 0.10))),
     # glabella: short vertical lines above the nose root, bowing apart at the top (AU4)
     *(Crease(pts, "brows_in", 0.16, 0.07) for pts in (GLABELLA, _mirror(GLABELLA))),
+    # nose root: short horizontal lines where the brows' inner heads are pulled down onto it
+    # (AU4 lowering the brows; not with AU1's raised inner brows of fear and sadness)
+    *(Crease(((-0.55, y - 0.08), (-0.25, y), (0.0, y + 0.02), (0.25, y), (0.55, y - 0.08)), "brows_down", 0.12,
+             0.05, 1) for y in (3.2, 3.5)),
     # nose: across the bridge, below the eyes' inner corners (AU9)
     *(Crease(((-0.7, y - 0.12), (-0.35, y), (0.0, y + 0.03), (0.35, y), (0.7, y - 0.12)), "nose_up", 0.12,
              0.05, 1) for y in (2.0, 2.35)),
@@ -147,8 +152,10 @@ UPPER_LIP_TOP, SUBNASALE = 0, 2
 RIGID = (10, 109, 338, 162, 389, 127, 356, 234, 454, 4, 1)
 
 # cm of motion at which each driver starts to fold the skin, and reaches full depth
-DEAD_CM = {"brows_up": 0.05, "brows_in": 0.05, "nose_up": 0.05, "cheek_fold": 0.05, "cheeks_up": 0.05}
-FULL_CM = {"brows_up": 0.55, "brows_in": 0.3, "nose_up": 0.25, "cheek_fold": 0.45, "cheeks_up": 0.55}
+DEAD_CM = {"brows_up": 0.05, "brows_in": 0.05, "brows_down": 0.05, "nose_up": 0.05, "cheek_fold": 0.05,
+           "cheeks_up": 0.05}
+FULL_CM = {"brows_up": 0.55, "brows_in": 0.3, "brows_down": 0.3, "nose_up": 0.25, "cheek_fold": 0.45,
+           "cheeks_up": 0.55}
 
 
 def _unturned(source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -191,6 +198,9 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
         "brows_up": gain("brows_up", 0.5 * (rise(BROW_INNER[0]) + rise(BROW_INNER[1]))),
         # drawn together, not merely lowered (relaxing a raised brow lowers it without a frown)
         "brows_in": gain("brows_in", shrink(*BROW_INNER_LOW)),
+        # drawn together and pulled down at once (a frown, not a worried brow)
+        "brows_down": gain("brows_down", min(shrink(*BROW_INNER_LOW),
+                                             -0.5 * (rise(BROW_INNER_LOW[0]) + rise(BROW_INNER_LOW[1])))),
         # the nose wings lifted more than the cheek beside them (a smile lifts both, the cheek more)
         "nose_up": gain("nose_up", 0.5 * ((wing[0] - cheek[0]) + (wing[1] - cheek[1]))),
     }
