@@ -16,13 +16,14 @@ EMFACS names a grade itself (surprise 5B) that grade is used. The grades were fi
 the tables (core AUs C-D, optional ones A-B), then chosen within A-E, one AU at a time, by
 rendering the shared portraits and checking them with the independent emotion judge and the
 identity distance (bench/express_targets.py; the search kept every core AU at C or more and no
-portrait's identity distance above its earlier worst, except anger's brows: see there). Anger, disgust and fear use EMFACS's
-open-mouthed prototypes, with the jaw dropped (26 D) and the lips apart: the pressed-lips
-prototypes read neutral to the judge. Faces the search never saw (five video frames and
-scikit-image's astronaut) were checked too: fear's new grades read fear on 4 of 6 of them
-(1 before), anger's and disgust's as often as before. Levels 1 and 2 scale the level-3 grades by
-LEVEL_FRACTION (MEAD's levels are "weak, medium, strong"; LES assumes level varies linearly),
-except AUs that the tables list only for intense displays (happy 25) which start at level 2.
+portrait's identity distance above its earlier worst, except anger's brows: see "angry").
+Anger, disgust and fear use EMFACS's open-mouthed prototypes, with the jaw dropped (26 D) and
+the lips apart: the pressed-lips prototypes read neutral to the judge. Faces the search never
+saw (five video frames and scikit-image's astronaut) were checked too: fear's grades read fear
+on 4 of 6 of them (1 before), anger's angry on 4 of 6 (1 before), disgust's as often as before
+the search. Levels 1 and 2 scale the level-3 grades by LEVEL_FRACTION (MEAD's levels are
+"weak, medium, strong"; LES assumes level varies linearly), except AUs that the tables list
+only for intense displays (happy 25) which start at level 2.
 
 Contempt is one-sided: the AUs act on the subject's right side only [EF86].
 """

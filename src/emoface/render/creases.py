@@ -190,6 +190,8 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
         return float(np.linalg.norm(src[a] - src[b]) - np.linalg.norm(dst[a] - dst[b]))
 
     cheek = [0.5 * (rise(a) + rise(b)) for a, b in CHEEK]          # per side: right, left
+    brows_drawn_in = shrink(*BROW_INNER_LOW)
+    brows_lowered = -0.5 * (rise(BROW_INNER_LOW[0]) + rise(BROW_INNER_LOW[1]))
     wing = [rise(i) for i in NOSE_WING]
     lip_up = 1.5 * shrink(UPPER_LIP_TOP, SUBNASALE)
     depths = {
@@ -197,10 +199,9 @@ def crease_depths(source: np.ndarray, target: np.ndarray, down: np.ndarray,
         # brows alone (AU2) barely wrinkle it
         "brows_up": gain("brows_up", 0.5 * (rise(BROW_INNER[0]) + rise(BROW_INNER[1]))),
         # drawn together, not merely lowered (relaxing a raised brow lowers it without a frown)
-        "brows_in": gain("brows_in", shrink(*BROW_INNER_LOW)),
+        "brows_in": gain("brows_in", brows_drawn_in),
         # drawn together and pulled down at once (a frown, not a worried brow)
-        "brows_down": gain("brows_down", min(shrink(*BROW_INNER_LOW),
-                                             -0.5 * (rise(BROW_INNER_LOW[0]) + rise(BROW_INNER_LOW[1])))),
+        "brows_down": gain("brows_down", min(brows_drawn_in, brows_lowered)),
         # the nose wings lifted more than the cheek beside them (a smile lifts both, the cheek more)
         "nose_up": gain("nose_up", 0.5 * ((wing[0] - cheek[0]) + (wing[1] - cheek[1]))),
     }
