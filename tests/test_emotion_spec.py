@@ -7,6 +7,7 @@ import pytest
 from emoface.control.les import injection, mixture_injection, parse_mixture, target_aus
 from emoface.control.timeline import EmotionKey, parse_timeline, timeline_aus
 from emoface.errors import InputError
+from emoface.vocab import AU_INDEX
 
 
 def test_mixture_parts_and_levels():
@@ -70,3 +71,11 @@ def test_a_capped_intensity_is_reported_once(caplog):
         target_aus(strong, None, 0.0)
         target_aus(strong, "surprised", 3.0)
     assert not caplog.records, "levels up to 3 never warn: the user asked for nothing beyond them"
+    with caplog.at_level("WARNING", logger="emoface"):
+        les._warn_capped.cache_clear()
+        raised_brows = np.zeros((17, 2), np.float32)
+        raised_brows[AU_INDEX[2]] = 4.0                 # outer brows already high (not relaxed)
+        target_aus(raised_brows, "surprised", 3.0, {5: -2.0})
+        assert not caplog.records, "an AU5 edit must not report the AU2 the portrait's own brows cap"
+        target_aus(raised_brows, "surprised", 3.0, {2: 1.0})
+    assert len(caplog.records) == 1 and "AU2 " in caplog.text and "AU5" not in caplog.text

@@ -152,11 +152,19 @@ def target_aus(source_aus: np.ndarray, emotion: str | None, level: float, aus=No
             from .hyperplanes import refine as refine_along_hyperplane
 
             base = refine_along_hyperplane(base, *parts[0])
-    target = base + parse_au_edits(aus)
+    edits = parse_au_edits(aus)
+    target = base + edits
     over = np.abs(target).max(1) > AU_LIMIT
-    asked_beyond = bool(aus) or any(lv > 3.0 for _, lv in parts)
-    if over.any() and asked_beyond:   # (a strong face at level <= 3 is capped without a word)
-        _warn_capped(tuple(AU_IDS[k] for k in np.flatnonzero(over)))
+    if over.any():
+        # Say so only for AUs the request itself pushes on: an --au edit of that AU, or a level
+        # beyond 3 that injects it. A strong face at level <= 3 is capped without a word, and an
+        # edit of AU5 does not report the AU2 that the portrait's own raised brows cap.
+        asked = np.abs(edits).max(1) > 0
+        beyond = [(name, lv) for name, lv in parts if lv > 3.0]
+        if beyond:
+            asked |= np.abs(parts_injection(beyond)).max(1) > 0
+        if (over & asked).any():
+            _warn_capped(tuple(AU_IDS[k] for k in np.flatnonzero(over & asked)))
     return np.clip(target, -AU_LIMIT, AU_LIMIT)
 
 
