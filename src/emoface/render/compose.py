@@ -14,8 +14,9 @@ from ..rig.deform import FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
 from .creases import shade_creases
 from .eyes import EyeSource, measure_eyes, paint_eyes
-from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, paint_lip_seam,
-                    own_teeth_colour, paint_mouth_interior, source_mouth_open)
+from .mouth import (lip_change, lip_edges, lip_texture_points, lips_tooth_rule, mouth_palette,
+                    own_teeth_colour, paint_lip_seam, paint_mouth_interior, source_mouth_open)
+from .own_teeth import OwnTeeth, measure_own_teeth
 from .warp_fast import backward_map
 
 FAR_DEPTH = 1e6
@@ -33,6 +34,8 @@ class RenderSource:
     drawn) as soon as the lips move; None for a closed mouth.
     lines: shade the expression lines the motion folds (`creases`); False renders the warp alone.
     eyes: the source's eyes (`eyes.measure_eyes`), redrawn as rigid eyeballs inside moved lids.
+    own_teeth: an open mouth's own upper teeth (`own_teeth.measure_own_teeth`), carried by the
+    skull over the painted interior; None for a closed mouth or one that shows no teeth.
     """
 
     image: np.ndarray
@@ -43,10 +46,11 @@ class RenderSource:
     lip_texture: np.ndarray | None = None
     lines: bool = True
     eyes: tuple[EyeSource, ...] = ()
+    own_teeth: OwnTeeth | None = None
 
     @staticmethod
     def create(image: np.ndarray, landmarks_px: np.ndarray, fit: FaceFit, lines: bool = True) -> "RenderSource":
-        texture, palette = None, mouth_palette(image, landmarks_px)
+        texture, palette, own_teeth = None, mouth_palette(image, landmarks_px), None
         if source_mouth_open(landmarks_px, fit.down):
             rings = (topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS)
             upper, lower = lip_edges(image, landmarks_px, rings)
@@ -54,8 +58,13 @@ class RenderSource:
             teeth = own_teeth_colour(image, landmarks_px)
             if teeth is not None:
                 palette = dict(palette, teeth=teeth)
+            is_tooth = lips_tooth_rule(image, landmarks_px)
+            if is_tooth is not None:
+                corners = landmarks_px[list(topo.MOUTH_CORNERS_INNER), :2]
+                half = 0.5 * float(np.linalg.norm(corners[1] - corners[0]))
+                own_teeth = measure_own_teeth(image, upper, lower, is_tooth, half)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
-                            fit, palette, texture, bool(lines), measure_eyes(image, landmarks_px))
+                            fit, palette, texture, bool(lines), measure_eyes(image, landmarks_px), own_teeth)
 
 
 LIP_POINTS = tuple(sorted(set(topo.LIPS_UPPER_INNER + topo.LIPS_LOWER_INNER + topo.LIPS_UPPER_OUTER
@@ -99,7 +108,7 @@ def render_frame(source: RenderSource, landmarks_dst: np.ndarray) -> np.ndarray:
     if source.lines:
         shade_creases(frame, source.landmarks_px, landmarks_dst, source.fit.down, source.fit.scale)
     paint_mouth_interior(frame, source.palette, source.landmarks_px, landmarks_dst, source.fit.down,
-                         open_source, source.lip_texture)
+                         open_source, source.lip_texture, source.own_teeth)
     if open_source > 0.0:
         paint_lip_seam(frame, source.palette, landmarks_dst, source.fit.down, open_source)
     return frame

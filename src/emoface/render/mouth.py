@@ -3,8 +3,9 @@
 Where the source mouth was closed, the warp can only stretch the lip line across the opening,
 so the inside is painted. Where the source mouth was open (a frame grabbed mid-word), its own
 teeth and tongue would be squeezed or stretched by any change, so the inside is painted whenever
-the lips move, the lips are textured from their real edges rather than from MediaPipe's inner
-points (which often lie on the teeth), and a thin seam is drawn where the closed lips meet.
+the lips move (all but its own upper teeth, which move with the skull: `own_teeth`), the lips
+are textured from their real edges rather than from MediaPipe's inner points (which often lie
+on the teeth), and a thin seam is drawn where the closed lips meet.
 The painting: a dark cavity, the upper teeth hanging from the upper lip, the lower
 teeth and tongue rising from the lower lip (visible as the jaw opens), each tooth a rounded crown
 (notched biting edge, face darkening towards its seams) rather than a flat white slab, the row
@@ -21,6 +22,7 @@ import numpy as np
 
 from ..analyze import topology as topo
 from ..rig.regions import smoothstep
+from .own_teeth import OwnTeeth, draw_own_teeth
 
 AA_SHIFT = 4  # cv2 sub-pixel bits for polygon filling
 
@@ -137,7 +139,7 @@ def _curve(x_query: np.ndarray, pts_x: np.ndarray, pts_y: np.ndarray) -> np.ndar
 
 def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], landmarks_src: np.ndarray,
                          landmarks_dst: np.ndarray, down: np.ndarray, open_source: float = 0.0,
-                         lip_texture: np.ndarray | None = None) -> None:
+                         lip_texture: np.ndarray | None = None, own_teeth: OwnTeeth | None = None) -> None:
     """In place on `frame` (RGB uint8 [H, W, 3]): paint the interior where the lips part more
     than in the source. palette: from `mouth_palette`; landmarks_*: [478, >=2] px;
     down: the face's down unit vector [>=2].
@@ -152,7 +154,9 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     the interior to draw whatever the opening (1 once the lips moved at all: the source's own
     teeth and tongue are never squeezed or stretched into the new opening); the lower teeth then
     drop with the opening rather than with the chin, and the upper ones hang from the upper lip's
-    real edge, lip_texture [468, 2] px (`lip_texture_points`), rather than from its landmark.
+    real edge, lip_texture [468, 2] px (`lip_texture_points`), rather than from its landmark;
+    and own_teeth (`own_teeth.measure_own_teeth`), where given, lays the portrait's own upper
+    teeth, carried by the skull, over the painted ones.
     """
     gap_src = topo.inner_lip_gap_px(landmarks_src, down)
     gap_dst = topo.inner_lip_gap_px(landmarks_dst, down)
@@ -259,6 +263,8 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     img += (c["teeth"] * upper_shade[..., None] - img) * upper_t[..., None]
     gum = np.clip((gum_u - v) / 0.8 + 0.5, 0, 1) * np.clip((1.0 - ax) / 0.1, 0, 1)
     img += (c["tongue"] * (0.8 * arch_light * lip_shadow)[..., None] - img) * gum[..., None]
+    if own_teeth is not None and open_source > 0.0:
+        draw_own_teeth(img, own_teeth, (np.stack([px, py], -1) @ a.T + t).astype(np.float32))
     region = frame[y0:y1, x0:x1].astype(np.float32) / 255.0
     a_px = cv2.GaussianBlur(alpha, (3, 3), 0.6)[..., None]
     blended = region * (1 - a_px) + img * a_px
@@ -419,11 +425,9 @@ def paint_lip_seam(frame: np.ndarray, palette: dict[str, np.ndarray], landmarks_
     frame[y0:y1, x0:x1] = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def own_teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
-    """float32 RGB [3] of the teeth an open-mouth portrait shows, or None where it shows too few:
-    the lightest quarter of the pixels inside the inner lips that look like teeth by the rule of
-    `lip_edges` (lighter than most of the lip, much less saturated), so that drawn teeth match
-    the person's own. image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
+def _mouth_crop(image: np.ndarray, landmarks: np.ndarray):
+    """The lips' surroundings -> (rgb [h, w, 3] float32, lab, in_mouth [h, w] bool inside the
+    inner lips, in_lips [h, w] bool on the lips' red), or None for a mouth too small to read."""
     outer = np.concatenate([landmarks[list(topo.LIPS_UPPER_OUTER), :2],
                             landmarks[list(topo.LIPS_LOWER_OUTER[1:-1]), :2][::-1]]).astype(np.float32)
     inner = inner_lip_polygon(landmarks)
@@ -439,13 +443,41 @@ def own_teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | N
     if in_mouth.sum() < 12 or in_lips.sum() < 12:
         return None
     rgb = image[y0:y1, x0:x1].astype(np.float32) / 255.0
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
-    chroma = np.hypot(lab[..., 1], lab[..., 2])
-    light = float(np.percentile(lab[..., 0][in_lips], 75)) + TEETH_LIGHTER_BY
-    lip_chroma = float(np.median(chroma[in_lips]))
-    teeth = in_mouth & (lab[..., 0] > light)
-    if lip_chroma >= LIP_MIN_CHROMA:
-        teeth &= chroma < TEETH_CHROMA_SHARE * lip_chroma
+    return rgb, cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB), in_mouth, in_lips
+
+
+def tooth_rule(lips_lab: np.ndarray):
+    """Lab samples of the lips [n, 3] -> is_tooth(Lab [..., 3]) -> bool [...]: lighter than most
+    of the lip (its 75th percentile) by TEETH_LIGHTER_BY and, where the lips have colour (chroma
+    >= LIP_MIN_CHROMA), less than TEETH_CHROMA_SHARE of their chroma (the rule of `lip_edges`)."""
+    light = float(np.percentile(lips_lab[:, 0], 75)) + TEETH_LIGHTER_BY
+    lip_chroma = float(np.median(np.hypot(lips_lab[:, 1], lips_lab[:, 2])))
+
+    def is_tooth(lab: np.ndarray) -> np.ndarray:
+        tooth = lab[..., 0] > light
+        if lip_chroma >= LIP_MIN_CHROMA:
+            tooth &= np.hypot(lab[..., 1], lab[..., 2]) < TEETH_CHROMA_SHARE * lip_chroma
+        return tooth
+    return is_tooth
+
+
+def lips_tooth_rule(image: np.ndarray, landmarks: np.ndarray):
+    """`tooth_rule` for this portrait's lips, or None where the mouth is too small to read.
+    image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
+    crop = _mouth_crop(image, landmarks)
+    return None if crop is None else tooth_rule(crop[1][crop[3]])
+
+
+def own_teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
+    """float32 RGB [3] of the teeth an open-mouth portrait shows, or None where it shows too few:
+    the lightest quarter of the pixels inside the inner lips that look like teeth by the rule of
+    `lip_edges` (lighter than most of the lip, much less saturated), so that drawn teeth match
+    the person's own. image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
+    crop = _mouth_crop(image, landmarks)
+    if crop is None:
+        return None
+    rgb, lab, in_mouth, in_lips = crop
+    teeth = in_mouth & tooth_rule(lab[in_lips])(lab)
     if teeth.sum() < 12:
         return None
     pix = rgb[teeth]
