@@ -60,9 +60,7 @@ class RenderSource:
                 palette = dict(palette, teeth=teeth)
             is_tooth = lips_tooth_rule(image, landmarks_px)
             if is_tooth is not None:
-                corners = landmarks_px[list(topo.MOUTH_CORNERS_INNER), :2]
-                half = 0.5 * float(np.linalg.norm(corners[1] - corners[0]))
-                own_teeth = measure_own_teeth(image, upper, lower, is_tooth, half)
+                own_teeth = measure_own_teeth(image, upper, lower, is_tooth)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),
                             fit, palette, texture, bool(lines), measure_eyes(image, landmarks_px), own_teeth)
 

@@ -70,13 +70,14 @@ def bite_fractions(lab: np.ndarray, upper: np.ndarray, lower: np.ndarray, is_too
 
 
 def measure_own_teeth(image: np.ndarray, upper_edge: np.ndarray, lower_edge: np.ndarray,
-                      is_tooth, half_width_px: float) -> OwnTeeth | None:
+                      is_tooth) -> OwnTeeth | None:
     """The source's upper teeth, or None where no lip column shows teeth (the painted interior
     alone is drawn then).
 
     image: RGB uint8 [H, W, 3]; upper_edge / lower_edge: [N, 2] px, where the lips really end
-    (`mouth.lip_edges`), corner to corner; is_tooth: Lab samples [n, 3] -> [n] bool
-    (`mouth.lips_tooth_rule`); half_width_px: half the inner mouth's width."""
+    (`mouth.lip_edges`), from one inner mouth corner to the other (the crown's length is measured
+    in half their distance); is_tooth: Lab samples [n, 3] -> [n] bool (`mouth.lips_tooth_rule`)."""
+    half_width_px = 0.5 * float(np.linalg.norm(upper_edge[-1] - upper_edge[0]))
     pts = np.concatenate([upper_edge, lower_edge]).astype(np.float32)
     h, w = image.shape[:2]
     x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - 2, 0)
