@@ -262,3 +262,48 @@ def test_reopened_mouth_shows_a_drawn_interior_not_the_squeezed_source(talking_f
     assert np.percentile(grey, 97) > 170                    # the teeth
     teeth = talking_frame.render_source.palette["teeth"]
     assert teeth.min() > 0.85                               # her teeth are white, not the default ivory
+
+
+def _viseme_gaps(face: FaceAnalysis, phone: str) -> tuple[float, float, float]:
+    """(middle, near-corner, px per cm): the inner-lip gap along the face's down vector of the
+    rig's mouth for one phone's viseme target (its contact frame), in px."""
+    from emoface.drive.visemes import VISEMES
+    from emoface.rig.deform import deform, fit_face
+
+    fit = fit_face(face)
+    moved = deform(face, RigParams(mouth=np.array(VISEMES[phone].target, np.float32)), fit)
+    gaps = (moved[list(topo.LIPS_LOWER_INNER), :2] - moved[list(topo.LIPS_UPPER_INNER), :2]) @ fit.down[:2]
+    return float(gaps[5]), float(gaps[2]), fit.scale
+
+
+def test_f_and_v_rest_the_lower_lip_on_the_upper_teeth_and_p_b_m_close(shut_face):
+    """For f and v the lower lip stops at the upper incisors' edge, so a strip of the upper teeth
+    shows between the lips (before, the lip rose to the upper lip and f looked like m); towards
+    the corners the strip narrows as the lips meet; p, b and m still close the lips. An adult's
+    upper incisors show ~2-4 mm below the relaxed upper lip."""
+    for phone in ("F", "V"):
+        middle, side, px_per_cm = _viseme_gaps(shut_face, phone)
+        assert 0.2 * px_per_cm <= middle <= 0.4 * px_per_cm, phone
+        assert 0.0 < side < middle, phone
+    for phone in ("P", "B", "M"):
+        middle, side, _ = _viseme_gaps(shut_face, phone)
+        assert abs(middle) < 0.1 and abs(side) < 0.1, phone
+
+
+def test_f_shows_her_upper_teeth_on_the_lower_lip_and_m_shows_none(talking_frame):
+    """Rendered, on a real talking frame whose open mouth the rig closes (as `animate` does): the
+    contact frames of f and v show tooth-white pixels between the lips (the upper incisors
+    resting on the lower lip; 68 and 42 px), the contact frame of m none (before, f and v showed
+    none either: they looked like m)."""
+    from emoface.drive.visemes import VISEMES
+    from emoface.pipeline import render_params
+    from emoface.rig.deform import deform
+
+    shown = {}
+    for phone in ("F", "V", "M"):
+        params = _closing(talking_frame)
+        params.mouth[:] = VISEMES[phone].target
+        out = render_params(talking_frame, params)
+        shown[phone] = _white_pixels_in_lips(out, deform(talking_frame.analysis, params, talking_frame.fit))
+    assert min(shown["F"], shown["V"]) > 20, shown
+    assert shown["M"] <= 3, shown

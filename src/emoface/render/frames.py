@@ -1,10 +1,12 @@
 """Render a stream of frames on several threads, in order, with bounded memory.
 
-`render_frame` spends most of its time in the numba rasteriser (nogil) and OpenCV's remap, both
-of which release the GIL, so large frames rendered on two threads overlap on two cores. Small
-frames do not gain: the GIL-bound numpy of the mouth painting dominates them. Measured with
-`bench/render_speed.py` on this 2-core machine, 2 threads against 1: 0.92x at 256², 0.96x at
-320², 1.15x at 384², 1.22x at 512², 1.44x at 768².
+`render_frame` spends part of its time in the numba rasteriser (nogil) and OpenCV's remap, both
+of which release the GIL, so large frames rendered on two threads overlap on two cores. Smaller
+frames do not gain: the GIL-bound numpy of the mouth, eyes and expression lines (many small
+arrays, a fixed cost per frame) dominates them, and two threads then only contend. Measured with
+`bench/render_speed.py` on this 2-core machine, 2 threads against 1 (median of 7 alternating
+runs of 200 frames): 0.75x at 256², 0.76x at 384², 0.90x at 512², 1.05x at 640², 1.12x at
+768², 1.44x at 1024².
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import numpy as np
 from .compose import RenderSource, render_frame
 
 MAX_RENDER_THREADS = 4
-THREADED_MIN_PIXELS = 350 * 350   # below this, one thread renders faster (see above)
+THREADED_MIN_PIXELS = 640 * 640   # below this, one thread renders faster (see above)
 
 
 def default_threads(shape: tuple[int, ...] = (512, 512)) -> int:

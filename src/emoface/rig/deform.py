@@ -29,7 +29,7 @@ from skimage.transform import SimilarityTransform
 from ..analyze import topology as topo
 from ..analyze.canonical_mesh import canonical_mesh
 from ..types import FaceAnalysis, RigParams
-from ..vocab import AU_INDEX, AU_MAX
+from ..vocab import AU_INDEX, AU_MAX, MOUTH_INDEX
 from . import regions
 from .basis import rig_basis
 from .untangle import untangle
@@ -45,6 +45,11 @@ UPPER_SKIN_REACH_CM = 0.5     # skin this close to the upper lip rises with it
 LIP_TURN_REACH_CM = 0.4       # skin this close to the lower lip turns with it
 LIP_SLANT_MAX = np.deg2rad(25.0)  # a closed lower lip leans at most this far from its edge's normal
 LIP_MIN_THICKNESS = 0.25      # a lip pressed or tucked under the other keeps this share of its bands
+# For f and v the lower lip rests against the upper incisors' biting edge, which hangs below the
+# upper lip: a strip of the upper teeth shows between the lips (they do not meet as for p, b, m).
+# How much of the teeth, at full lower_lip_tuck, in the middle of the mouth (less towards the
+# corners, where the lips meet).
+TUCK_TEETH_SHOW_CM = 0.3
 UNTANGLE = True               # repair folded skin (`rig.untangle`); off only to study the raw rig
 
 
@@ -408,11 +413,13 @@ def move_skin(analysis: FaceAnalysis, params: RigParams, fit: FaceFit, order_lip
     out = src.copy()
     out[: topo.N_MESH] += move
     if order_lips:
-        keep_lip_bands_ordered(out, src, fit.down)
+        tuck = float(params.mouth[MOUTH_INDEX["lower_lip_tuck"]])
+        keep_lip_bands_ordered(out, src, fit.down, tuck * TUCK_TEETH_SHOW_CM * fit.scale)
     return out
 
 
-def keep_lip_bands_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray) -> None:
+def keep_lip_bands_ordered(points: np.ndarray, source: np.ndarray, down: np.ndarray,
+                           teeth_show_px: float = 0.0) -> None:
     """In place on points [478, 3] px: every lip column keeps its rings in order, inner to outer.
 
     A lower lip tucked under the upper teeth (f, v) or pressed up against a mouth closed on its
@@ -424,13 +431,21 @@ def keep_lip_bands_ordered(points: np.ndarray, source: np.ndarray, down: np.ndar
     vector; where the source itself has two rings out of that order (landmark noise on a closed
     mouth, a band running sideways near a corner), its own offset is the floor, so an unedited
     face is left exactly as it is.
-    source: [478, 3] px; down: [>=2] the face's down vector."""
+    source: [478, 3] px; down: [>=2] the face's down vector; teeth_show_px: for a lower lip
+    tucked under the upper teeth (f, v), how far below the upper lip it stops in the middle of
+    the mouth (the upper incisors' edge), tapering to 0 at the corners."""
     d = np.asarray(down[:2], np.float64)
     d = d / np.linalg.norm(d)
     along = points[: topo.N_MESH, :2].astype(np.float64) @ d
     along_src = source[: topo.N_MESH, :2].astype(np.float64) @ d
     upper_inner, lower_inner = np.array(topo.LIPS_UPPER_INNER[1:-1]), np.array(topo.LIPS_LOWER_INNER[1:-1])
     floor = np.minimum(along_src[lower_inner] - along_src[upper_inner], 0.0)
+    if teeth_show_px > 0.0:
+        across = np.array([-d[1], d[0]])
+        corners = source[list(topo.MOUTH_CORNERS_INNER), :2].astype(np.float64) @ across
+        x = (source[upper_inner, :2].astype(np.float64) @ across - corners.mean())
+        arch = 1.0 - np.clip(2.0 * x / max(abs(corners[1] - corners[0]), 1e-6), -1.0, 1.0) ** 2
+        floor = np.maximum(floor, teeth_show_px * arch)
     limit = along[upper_inner] + floor                       # the lower inner ring's highest place
     for rings, sign in ((topo.LOWER_LIP_RINGS, 1.0), (topo.UPPER_LIP_RINGS, -1.0)):
         columns = np.array([ring[1:-1] for ring in rings])   # [4, 9], inner ring first
