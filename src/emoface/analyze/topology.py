@@ -67,6 +67,12 @@ def inner_lip_gap_px(landmarks: np.ndarray, down: np.ndarray) -> float:
     return float(np.mean((lower - upper) @ down[:2]))
 
 
+def inner_mouth_width_px(landmarks: np.ndarray) -> float:
+    """Distance (px) between the inner mouth corners. landmarks: [478, >=2] px."""
+    corners = landmarks[list(MOUTH_CORNERS_INNER), :2]
+    return float(np.linalg.norm(corners[1] - corners[0]))
+
+
 @functools.lru_cache(maxsize=1)
 def face_oval_loop() -> np.ndarray:
     """[36] int: the canonical mesh's boundary vertices in order around the face (from the mesh)."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..analyze import topology as topo
 from ..rig.regions import smoothstep
-from .own_teeth import OwnTeeth, draw_own_teeth
+from .own_teeth import OwnTeeth, draw_own_teeth, sample_points
 
 AA_SHIFT = 4  # cv2 sub-pixel bits for polygon filling
 
@@ -160,8 +160,7 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     """
     gap_src = topo.inner_lip_gap_px(landmarks_src, down)
     gap_dst = topo.inner_lip_gap_px(landmarks_dst, down)
-    corners = landmarks_dst[list(topo.MOUTH_CORNERS_INNER), :2]
-    width = float(np.linalg.norm(corners[1] - corners[0]))
+    width = topo.inner_mouth_width_px(landmarks_dst)
     if open_source > 0.0:
         reveal = float(open_source)
     else:
@@ -197,7 +196,8 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
         return (points_dst @ a.T + t - centre) @ basis
 
     py, px = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    grid = to_mouth(np.stack([px, py], -1))
+    pixel_src = np.stack([px, py], -1) @ a.T + t          # [h, w, 2] the source point the skull carries here
+    grid = (pixel_src - centre) @ basis
     x, v = grid[..., 0], grid[..., 1]
     ax = np.abs(x)
     up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)])
@@ -264,7 +264,7 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     gum = np.clip((gum_u - v) / 0.8 + 0.5, 0, 1) * np.clip((1.0 - ax) / 0.1, 0, 1)
     img += (c["tongue"] * (0.8 * arch_light * lip_shadow)[..., None] - img) * gum[..., None]
     if own_teeth is not None and open_source > 0.0:
-        draw_own_teeth(img, own_teeth, (np.stack([px, py], -1) @ a.T + t).astype(np.float32))
+        draw_own_teeth(img, own_teeth, pixel_src.astype(np.float32))
     region = frame[y0:y1, x0:x1].astype(np.float32) / 255.0
     a_px = cv2.GaussianBlur(alpha, (3, 3), 0.6)[..., None]
     blended = region * (1 - a_px) + img * a_px
@@ -291,17 +291,9 @@ SEAM_FADE = 0.05             # it fades out as the lips part by this share of th
 
 def source_mouth_open(landmarks: np.ndarray, down: np.ndarray) -> bool:
     """Whether the portrait's own lips are parted (its interior shows). landmarks: [478, >=2] px."""
-    corners = landmarks[list(topo.MOUTH_CORNERS_INNER), :2]
-    width = float(np.linalg.norm(corners[1] - corners[0]))
+    width = topo.inner_mouth_width_px(landmarks)
     gap = topo.inner_lip_gap_px(landmarks, down)
     return gap > max(OPEN_GAP_MIN_PX, OPEN_GAP_FRACTION * width)
-
-
-def _sample(lab: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Bilinear samples [..., 3] of an image [H, W, 3] at points [..., 2] px."""
-    flat = points.reshape(-1, 1, 2).astype(np.float32)
-    out = cv2.remap(lab, flat[..., 0], flat[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(points.shape[:-1] + (3,))
 
 
 def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -333,7 +325,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tup
     lab = cv2.cvtColor(image[y0:y1, x0:x1].astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     ks = slice(2, -2)
     t = np.linspace(0.45, 0.9, 8)[:, None, None]
-    lip = _sample(lab, np.concatenate([(ui[ks] + t * (uo[ks] - ui[ks])).reshape(-1, 2),
+    lip = sample_points(lab, np.concatenate([(ui[ks] + t * (uo[ks] - ui[ks])).reshape(-1, 2),
                                        (li[ks] + t * (lo[ks] - li[ks])).reshape(-1, 2)]) - origin)
     chroma = float(np.median(np.hypot(lip[:, 1], lip[:, 2])))
     if chroma < LIP_MIN_CHROMA:
@@ -342,7 +334,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tup
     grey = TEETH_CHROMA_SHARE * chroma
 
     def toothness(points):
-        v = _sample(lab, points - origin)
+        v = sample_points(lab, points - origin)
         return (np.clip((v[:, 0] - light) / 6.0 + 0.5, 0, 1)
                 * np.clip((grey - np.hypot(v[:, 1], v[:, 2])) / 4.0 + 0.5, 0, 1))
 
@@ -404,8 +396,7 @@ def paint_lip_seam(frame: np.ndarray, palette: dict[str, np.ndarray], landmarks_
     along the middle of the inner lip contours and fading out as they part (the opening then
     shows the cavity). For open-mouth portraits closed by the rig, which have no seam of their
     own to warp. strength: 0..1 (`lip_change`); landmarks_dst: [478, >=2] px."""
-    corners = landmarks_dst[list(topo.MOUTH_CORNERS_INNER), :2]
-    width = float(np.linalg.norm(corners[1] - corners[0]))
+    width = topo.inner_mouth_width_px(landmarks_dst)
     gap = topo.inner_lip_gap_px(landmarks_dst, down)
     alpha = SEAM_ALPHA * strength * float(np.clip(1.0 - gap / max(SEAM_FADE * width, 2.0), 0.0, 1.0))
     if alpha <= 0.01 or width < 4.0:

@@ -38,12 +38,11 @@ class OwnTeeth:
     cover: np.ndarray
 
 
-def _profile(lab: np.ndarray, start: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
-    """[n, 3] bilinear Lab samples from start to end (px of the crop)."""
-    s = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
-    pts = (start + s * (end - start)).astype(np.float32).reshape(-1, 1, 2)
-    out = cv2.remap(lab, pts[..., 0], pts[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(n, 3)
+def sample_points(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Bilinear samples [..., 3] of an image [H, W, 3] at points [..., 2] px (edges repeated)."""
+    flat = points.reshape(-1, 1, 2).astype(np.float32)
+    out = cv2.remap(image, flat[..., 0], flat[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(points.shape[:-1] + (3,))
 
 
 def bite_fractions(lab: np.ndarray, upper: np.ndarray, lower: np.ndarray, is_tooth, crown_px: float) -> np.ndarray:
@@ -59,7 +58,8 @@ def bite_fractions(lab: np.ndarray, upper: np.ndarray, lower: np.ndarray, is_too
         if length < MIN_COLUMN_PX:
             continue
         n = int(np.ceil(length / COLUMN_STEP_PX)) + 1
-        tooth = is_tooth(_profile(lab, upper[k], lower[k], n))
+        s = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
+        tooth = is_tooth(sample_points(lab, upper[k] + s * (lower[k] - upper[k])))
         hits = np.flatnonzero(tooth)
         if len(hits) == 0:
             continue
