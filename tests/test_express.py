@@ -73,6 +73,23 @@ def test_teeth_are_rounded_crowns_not_a_slab():
     assert np.all(notch > 0.95) and np.all(shade < 0.85)
 
 
+def test_small_teeth_are_drawn_without_beading():
+    """Where a tooth is only a few pixels wide (the demo astronaut's lower row, ~4 px), its
+    rounding and notches would turn the thin edge showing above the lower lip into a row of
+    beads: they fade out with the tooth's width in pixels, and a large face keeps them."""
+    from emoface.render.mouth import DETAIL_PX, LOWER_SEAMS, TOOTH_SEAMS, tooth_crowns, tooth_detail
+
+    lower_tooth = LOWER_SEAMS[1][0] - LOWER_SEAMS[0][0]   # half-widths
+    assert tooth_detail(LOWER_SEAMS, DETAIL_PX[0] / lower_tooth) == 0.0
+    assert tooth_detail(LOWER_SEAMS, DETAIL_PX[1] / lower_tooth) == 1.0
+    assert 0.0 < tooth_detail(LOWER_SEAMS, 20.0) < tooth_detail(TOOTH_SEAMS, 20.0) < 1.0
+    ax = np.linspace(0.0, 0.99, 200, dtype=np.float32)
+    notch, shade = tooth_crowns(ax, LOWER_SEAMS, detail=0.0)
+    assert np.allclose(notch, 0.0) and np.allclose(shade, 1.0)         # a plain row
+    notch, shade = tooth_crowns(ax, LOWER_SEAMS, detail=1.0)
+    assert notch.max() > 0.9 and shade.min() < 0.8                      # full crowns
+
+
 def test_blink_closes_the_eye(prepared):
     """AU45 at 5: the eyelid margins meet, and MediaPipe, re-analysing, sees closed eyes."""
     from emoface.analyze.landmarker import analyze_image

@@ -100,6 +100,11 @@ LOWER_SEAMS = ((0.0, 0.12), (0.20, 0.10), (0.42, 0.08), (0.62, 0.06))
 NOTCH = 0.035
 NOTCH_SPAN = 0.45
 ROUNDING = 0.22
+# a row's rounding and notches fade out when its central tooth is narrower than DETAIL_PX[1] on
+# the image and are gone below DETAIL_PX[0]: at a small face a tooth of 2-4 px, darker at both
+# sides and with its edge curving up at each seam, reads as a row of beads where only its biting
+# edge shows above the lower lip (the seams stay: they keep a wider row readable as teeth)
+DETAIL_PX = (3.0, 8.0)
 CORRIDOR_START = 0.6
 CORRIDOR_FADE = 0.65
 
@@ -117,19 +122,26 @@ def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return a.astype(np.float32), (md - ms @ a.T).astype(np.float32)
 
 
-def tooth_crowns(ax: np.ndarray, seams) -> tuple[np.ndarray, np.ndarray]:
+def tooth_detail(seams, half_px: float) -> float:
+    """0..1: how much of a row's rounding and notches to draw, from the width (px) of its
+    central tooth at a mouth half-width of half_px (`DETAIL_PX`)."""
+    return float(smoothstep((seams[1][0] - seams[0][0]) * half_px, *DETAIL_PX))
+
+
+def tooth_crowns(ax: np.ndarray, seams, detail: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Where each pixel sits on its tooth -> (notch, shade), both shaped like ax [...].
 
     ax: |x| across the mouth in half-widths (0 = midline); seams: ((position, darkness), ...)
     from the midline out, the last tooth reaching the corner (1). notch: 0..1, how far the biting
     edge curves away (1 at a seam, 0 over the tooth's middle); shade: brightness of the tooth's
-    rounded face (1 in its middle, 1 - ROUNDING at its sides)."""
+    rounded face (1 in its middle, 1 - ROUNDING at its sides). detail (0..1, `tooth_detail`)
+    scales both: 0 draws a plain row."""
     edges = np.array([pos for pos, _ in seams] + [1.0], np.float32)
     k = np.clip(np.searchsorted(edges, ax, side="right") - 1, 0, len(edges) - 2)
     lo, hi = edges[k], edges[k + 1]
     side = np.abs(2.0 * (ax - lo) / np.maximum(hi - lo, 1e-6) - 1.0)   # 0 middle, 1 at a seam
     notch = np.clip((side - (1.0 - NOTCH_SPAN)) / NOTCH_SPAN, 0.0, 1.0) ** 2
-    return notch, 1.0 - ROUNDING * side ** 4
+    return detail * notch, 1.0 - detail * ROUNDING * side ** 4
 
 
 def _curve(x_query: np.ndarray, pts_x: np.ndarray, pts_y: np.ndarray) -> np.ndarray:
@@ -213,8 +225,9 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
         jaw = (to_mouth(dst2[list(JAW_POINTS)]) - (src2[list(JAW_POINTS)] - centre) @ basis).mean(0)
         jaw_v = JAW_TO_INCISORS * float(jaw[1])
     # bone-anchored tooth lines (v, px): upper incisal edge curves up towards the corners
-    notch_u, crown_u = tooth_crowns(ax, TOOTH_SEAMS)
-    notch_l, crown_l = tooth_crowns(ax, LOWER_SEAMS)
+    detail_u, detail_l = tooth_detail(TOOTH_SEAMS, half), tooth_detail(LOWER_SEAMS, half)
+    notch_u, crown_u = tooth_crowns(ax, TOOTH_SEAMS, detail_u)
+    notch_l, crown_l = tooth_crowns(ax, LOWER_SEAMS, detail_l)
     row_u = relaxed_upper + half * UPPER_SHOW * (1.0 - 0.6 * ax ** 2)
     gum_u = row_u - half * UPPER_LENGTH * (1.0 - 0.2 * ax ** 2)
     edge_u = row_u - half * NOTCH * notch_u
