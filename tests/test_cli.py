@@ -6,6 +6,7 @@ run the real analysis + rendering once `emoface.pipeline` exists.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -130,6 +131,13 @@ def test_cli_size_bounds_are_the_pipelines(needs_core):
 
     assert (cli.MIN_SIZE_PX, cli.MAX_SIZE_PX) == (pipeline.MIN_SIZE_PX, pipeline.MAX_SIZE_PX)
     assert set(cli_talk.VIDEO_SUFFIXES) == set(VIDEO_FORMATS)
+    from emoface.drive.tts import RATE_WPM_RANGE
+
+    low, high = RATE_WPM_RANGE
+    assert cli_talk._rate(str(low)) == low and cli_talk._rate(str(high)) == high
+    for bad in (low - 1, high + 1):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli_talk._rate(str(bad))
     for bad in (pipeline.MIN_SIZE_PX - 1, pipeline.MAX_SIZE_PX + 1, 256.0):
         with pytest.raises(InputError, match="size must be an integer"):
             pipeline.check_size(bad)
@@ -221,6 +229,58 @@ def test_ctrl_c_is_one_line_and_exit_130(run_cli, tmp_path, monkeypatch, astrona
     assert status == 130
     assert err.strip() == "emoface: interrupted; no partial output was left behind"
     assert only_files(tmp_path) == ["astronaut.png"]
+
+
+def test_kill_is_one_line_exit_143_and_no_temporary_file(run_cli, tmp_path, monkeypatch, astronaut_png):
+    """A plain `kill` (SIGTERM) cleans up like Ctrl-C: before, the process ended without running
+    atomic_output's clean-up and left a hidden .NAME.xxxx.tmp.mp4 beside the output."""
+    import signal
+    import time
+
+    from emoface.io.images import atomic_output
+
+    def express(*args, **kwargs):
+        with atomic_output(tmp_path / "o.png"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)                  # the handler raises at the next bytecode
+        raise AssertionError("SIGTERM did not stop the command")
+
+    monkeypatch.setitem(sys.modules, "emoface.pipeline", types.SimpleNamespace(express=express))
+    before = signal.getsignal(signal.SIGTERM)
+    status, _, err = run_cli("express", astronaut_png, "-o", tmp_path / "o.png", "--emotion", "fear")
+    assert status == 143
+    assert err.strip() == "emoface: terminated; no partial output was left behind"
+    assert only_files(tmp_path) == ["astronaut.png"]
+    assert signal.getsignal(signal.SIGTERM) is before   # restored for the caller
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--seed", "-5"], "--seed: seed must be between 0 and"),
+    (["--rate", "0"], "--rate: rate must be between 80 and 450 words per minute"),
+])
+def test_say_options_out_of_range_name_the_option(run_cli, tmp_path, astronaut_png, args, fragment):
+    status, _, err = run_cli("say", astronaut_png, "Hello.", "-o", tmp_path / "o.mp4", *args)
+    assert status == 2
+    assert_one_error_line(err, fragment)
+    assert only_files(tmp_path) == ["astronaut.png"]
+
+
+@pytest.mark.parametrize("option, name", [("--export-curves", "keys.json"), ("--export-les", "keys.csv")])
+def test_an_export_never_overwrites_the_keyframe_file(run_cli, tmp_path, astronaut_png, option, name):
+    keys = tmp_path / name
+    keys.write_text('[{"time": 0, "emotion": "happy"}]' if name.endswith(".json") else "time,emotion\n0,happy\n")
+    before = keys.read_bytes()
+    status, _, err = run_cli("express", astronaut_png, "-o", tmp_path / "o.mp4", "--emotion", keys, option, keys)
+    assert status == 2
+    assert_one_error_line(err, "refusing to overwrite the input file", name)
+    assert keys.read_bytes() == before
+
+
+def test_demo_names_both_kinds_of_output(run_cli, tmp_path):
+    status, _, err = run_cli("demo", "-o", tmp_path / "demo.webm")
+    assert status == 2
+    assert_one_error_line(err, ".mp4", ".png")
+    assert only_files(tmp_path) == []
 
 
 # --- the happy paths with a stand-in core ---------------------------------------------------

@@ -150,3 +150,33 @@ fig.savefig({str(tmp_path / 'plot.png')!r})
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     assert (tmp_path / "plot.png").stat().st_size > 1000
+
+
+def test_search_windows_cover_a_panorama_at_the_face_scale():
+    """A 6000x800 panorama is searched again in 800 px squares, overlapping by half and reaching
+    both ends; a square image is not searched twice whole; the search stays bounded."""
+    from emoface.analyze.landmarker import SEARCH_MAX_WINDOWS, SEARCH_MIN_SIDE, search_windows
+
+    levels = search_windows(800, 6000)
+    assert [w[2] for w in levels[0]] == [800] * len(levels[0])
+    starts = [w[0] for w in levels[0]]
+    assert starts[0] == 0 and starts[-1] == 6000 - 800 and max(np.diff(starts)) <= 400
+    assert all(side == 256 for _, _, side in search_windows(512, 512)[0])
+    for shape in ((512, 512), (3000, 4000), (1080, 1920), (300, 5000)):
+        windows = [w for level in search_windows(*shape) for w in level]
+        assert len(windows) <= SEARCH_MAX_WINDOWS
+        assert all(side >= SEARCH_MIN_SIDE and x + side <= shape[1] and y + side <= shape[0]
+                   for x, y, side in windows)
+
+
+def test_a_small_face_in_a_panorama_is_found(astronaut_rgb):
+    """The astronaut (face ~90 px) in the middle of a 6000 px wide strip: shrunk whole for the
+    detector she is ~4 px wide and was not found ("no face found"); the window search finds her,
+    at the same place as on her own."""
+    from emoface.analyze.landmarker import analyze_image
+
+    strip = np.full((512, 6000, 3), 128, np.uint8)
+    strip[:, 3100:3612] = astronaut_rgb
+    own = analyze_image(astronaut_rgb).landmarks_px
+    found = analyze_image(strip).landmarks_px
+    assert np.abs(found[:468, :2] - own[:468, :2] - [3100, 0]).max() < 3.0

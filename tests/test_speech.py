@@ -45,3 +45,24 @@ def test_a_transcript_is_usable_only_when_whisper_is_confident():
     assert not Transcript((seg(-0.8),)).usable            # e.g. Mandarin heard as English
     assert not Transcript((seg(-0.3, ns=0.9),)).usable    # Whisper thinks there is no speech
     assert not Transcript(()).usable
+
+
+def test_a_speech_job_stops_when_its_result_is_no_longer_wanted():
+    """`animate` transcribes beside the portrait analysis; when the portrait fails (no face) or
+    the user presses Ctrl-C, the transcription of a long clip gives up after its current window
+    instead of running to the end (it held a failed command for ~25 s on 3 min of speech)."""
+    from emoface.animate import SpeechJob
+    from emoface.drive.tts import synthesize
+    from emoface.errors import Stopped
+
+    from scipy.signal import resample_poly
+
+    spoken, _ = synthesize("The quick brown fox jumps over the lazy dog, and then it runs away.")
+    speech = Audio(resample_poly(spoken.samples, 16000, spoken.sample_rate).astype(np.float32), 16000)
+    long_clip = Audio(np.tile(speech.samples, int(np.ceil(75.0 / speech.duration_s))), speech.sample_rate)
+    job = SpeechJob(long_clip, None, "en")     # three 30 s Whisper windows
+    job.stop()
+    with pytest.raises(Stopped):
+        job.result()
+    short = SpeechJob(speech, None, "en")      # left alone, it finishes
+    assert short.result().end_s[-1] == pytest.approx(speech.duration_s)

@@ -7,10 +7,10 @@
 """
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import logging
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,7 +196,6 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     vectors (`export.les`); refine: EmoHead hyperplane refinement of the emotion
     (`control.hyperplanes`; off by default, bench/refine_ab.py measured no gain); lines: shade
     expression lines (`render.creases`); progress: tqdm bar."""
-    from .drive.speech import phoneme_track
     from .io.audio import is_silent, load_audio
     from .io.images import check_output_path
 
@@ -214,14 +213,17 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
         phonemes = silent_track(speech.duration_s)
     else:
         # speech analysis runs beside the portrait analysis (both release the GIL)
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="emoface-speech") as pool:
-            with clock.stage("transcribe+align (beside analysis)"):
-                job = pool.submit(phoneme_track, speech, transcript, language)
+        with clock.stage("transcribe+align (beside analysis)"):
+            job = SpeechJob(speech, transcript, language)
+            try:
                 with clock.stage("analyze portrait"):
                     prepared = prepare(portrait, size, lines)
                 with clock.stage("renderer warm-up"):
                     warm_up(prepared)
                 phonemes = job.result()
+            except BaseException:
+                job.stop()
+                raise
     log.info("phoneme timing: %s, %d phones", phonemes.method, len(phonemes))
     choices = ()
     if auto:
@@ -229,6 +231,43 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
             choices, options["timeline"] = auto_timeline(phonemes, speech, transcript)
     return _finish(prepared, phonemes, speech, output, str(audio), clock, options, progress, export_curves,
                    export_les, choices)
+
+
+class SpeechJob:
+    """`phoneme_track` on its own thread, beside the portrait analysis (both release the GIL).
+
+    If the caller fails or is interrupted before it needs the result (a portrait with no face,
+    Ctrl-C), `stop()` tells the job to give up at its next window or chunk and waits for that (a
+    few seconds), instead of the minutes a long clip's transcription takes; a native library
+    left running on a daemon thread would abort the interpreter at exit. (Waiting is on an
+    Event, not Thread.join: a join interrupted by Ctrl-C can return at once on the next call.)"""
+
+    def __init__(self, speech: Audio, transcript: str | None, language: str):
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._result: list = []
+        threading.Thread(target=self._run, args=(speech, transcript, language),
+                         name="emoface-speech", daemon=True).start()
+
+    def _run(self, speech, transcript, language) -> None:
+        from .drive.speech import phoneme_track
+
+        try:
+            self._result.append(phoneme_track(speech, transcript, language, stop=self._stop))
+        except BaseException as exc:   # handed to the caller by result()
+            self._result.append(exc)
+        finally:
+            self._done.set()
+
+    def result(self) -> PhonemeTrack:
+        self._done.wait()
+        if isinstance(self._result[0], BaseException):
+            raise self._result[0]
+        return self._result[0]
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._done.wait()
 
 
 def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,

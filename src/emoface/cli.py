@@ -22,7 +22,9 @@ import difflib
 import logging
 import math
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -335,9 +337,15 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from .cli_talk import VIDEO_SUFFIXES, run_video_demo
     from .viz.contact_sheet import expression_grid
 
-    if args.output.suffix.lower() in VIDEO_SUFFIXES:
+    from .io.images import IMAGE_FORMATS
+
+    suffix = args.output.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
         run_video_demo(args.output)
         return
+    if suffix not in IMAGE_FORMATS:
+        raise InputError(f"cannot write {args.output}: the demo writes a talking video "
+                         f"({', '.join(VIDEO_SUFFIXES)}) or a contact sheet ({', '.join(IMAGE_FORMATS)})")
     _check_output(args.output)
     rgb = skimage.data.astronaut()  # RGB uint8 [512, 512, 3], shipped inside scikit-image
     if args.verbose:
@@ -371,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help / --version (0) and usage errors (2)
         return exc.code if isinstance(exc.code, int) else 2
-    with _stderr_logging(args.verbose):
+    with _stderr_logging(args.verbose), _terminate_as_exception():
         start = time.perf_counter()
         try:
             args.run(args)
@@ -381,5 +389,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:   # Ctrl-C: one line, not a traceback; outputs are atomic
             print("\nemoface: interrupted; no partial output was left behind", file=sys.stderr)
             return 130
+        except Terminated:          # `kill`: the same clean-up as Ctrl-C
+            print("emoface: terminated; no partial output was left behind", file=sys.stderr)
+            return 143
         log.info("done in %.2f s", time.perf_counter() - start)
     return 0
+
+
+class Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that atomic outputs delete their temporary file
+    as they do on Ctrl-C (a plain SIGTERM would end the process without any clean-up)."""
+
+
+@contextlib.contextmanager
+def _terminate_as_exception():
+    """While the command runs, SIGTERM raises `Terminated` (main thread only; elsewhere, and on
+    platforms without SIGTERM, nothing changes)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def raise_terminated(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -41,7 +41,7 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     p.add_argument("--transition", type=parse_transition, default=0.35, metavar="S",
                    help="seconds each emotion change of a timeline takes, centred on its key (default 0.35)")
     p.add_argument("--face-index", type=_face_index, default=None, metavar="N",
-                   help="edit the N-th face counted from the left (0 = leftmost; default: the largest)")
+                   help="edit the N-th face counted from the left (0 = leftmost, up to 3; default: the largest)")
     p.add_argument("--size", type=size_type, default=None, metavar="N",
                    help="shrink the video's long side to at most N px (default: keep its size)")
     p.set_defaults(run=_cmd_edit)

@@ -36,6 +36,8 @@ def bounded_number(what: str, low: float, high: float, whole: bool = False, unit
 _fps = bounded_number("fps", 1.0, 120.0)
 _pose_scale = bounded_number("pose scale", 0.0, 5.0)
 parse_transition = bounded_number("transition", 0.0, 10.0)   # --transition of every timeline command
+_seed = bounded_number("seed", 0, 2**32 - 1, whole=True)      # numpy's generators take no negative seed
+_rate = bounded_number("rate", 80, 450, whole=True, unit=" words per minute")   # drive.tts.RATE_WPM_RANGE
 
 
 def video_options(size_type) -> argparse.ArgumentParser:
@@ -45,7 +47,7 @@ def video_options(size_type) -> argparse.ArgumentParser:
     p.add_argument("--fps", type=_fps, default=25.0, help="frames per second (default 25)")
     p.add_argument("--size", type=size_type, default=512, metavar="N",
                    help="long side of the video in px (default 512)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the head motion, blinks and gaze (default 0)")
+    p.add_argument("--seed", type=_seed, default=0, help="seed of the head motion, blinks and gaze (default 0)")
     p.add_argument("--pose-scale", type=_pose_scale, default=1.0, metavar="S",
                    help="scale of the head motion (default 1; 0 = no head motion)")
     p.add_argument("--still", action="store_true", help="keep the head and gaze fixed (blinks stay)")
@@ -54,6 +56,15 @@ def video_options(size_type) -> argparse.ArgumentParser:
     p.add_argument("--export-les", type=Path, metavar="CSV",
                    help="also write the 41-dim LES vector (LES-Talker eqs. 2-14) per frame as CSV")
     return p
+
+
+class KeyframeFile(list):
+    """The keys [EmotionKey] read from a keyframe file, remembering the file (`path`) so that no
+    output may overwrite it."""
+
+    def __init__(self, keys, path: Path):
+        super().__init__(keys)
+        self.path = path
 
 
 def emotion_or_timeline(emotion_type, allow_auto: bool = False):
@@ -68,7 +79,7 @@ def emotion_or_timeline(emotion_type, allow_auto: bool = False):
             return AUTO
         try:
             if is_keyframe_path(text):
-                return load_keyframes(text.strip())
+                return KeyframeFile(load_keyframes(text.strip()), Path(text.strip()))
             if ":" in text:
                 return parse_timeline(text)
         except InputError as exc:
@@ -107,7 +118,7 @@ def add_commands(sub, common, aus, emotion_type, level_type, size_type) -> None:
     p.add_argument("portrait", type=Path, help="portrait image")
     p.add_argument("text", help="what to say (up to 5000 characters)")
     p.add_argument("--voice", default="en-us", help="espeak-ng voice, e.g. en-us, en-gb, en-us+f3 (default en-us)")
-    p.add_argument("--rate", type=int, default=160, help="words per minute, 80-450 (default 160)")
+    p.add_argument("--rate", type=_rate, default=160, help="words per minute, 80-450 (default 160)")
     p.set_defaults(run=_cmd_say)
 
 
@@ -144,9 +155,20 @@ def _common_kwargs(args) -> dict:
                 refine=args.refine, lines=args.lines)
 
 
+OUTPUT_OPTIONS = ("output", "export_curves", "export_les")
+
+
+def command_inputs(args) -> tuple[Path, ...]:
+    """Every file the command reads: its Path arguments other than outputs, and a keyframe file
+    given as --emotion."""
+    paths = [value for key, value in vars(args).items() if isinstance(value, Path) and key not in OUTPUT_OPTIONS]
+    keyframes = getattr(getattr(args, "emotion", None), "path", None)
+    return tuple(paths + ([keyframes] if keyframes is not None else []))
+
+
 def check_exports(args) -> None:
     """--export-curves (.json) and, where the command has it, --export-les (.csv): right
-    extension, writable, distinct."""
+    extension, writable, distinct, and no input file (the portrait, the audio, a keyframe file)."""
     from .io.images import check_output_path
 
     seen = [args.output.resolve()]
@@ -156,7 +178,7 @@ def check_exports(args) -> None:
             continue
         if path.suffix.lower() != suffix:
             raise InputError(f"{option} needs a {suffix} path, not {path}")
-        check_output_path(path)
+        check_output_path(path, command_inputs(args))
         if path.resolve() in seen:
             raise InputError(f"{option} must name a file of its own, not {path}")
         seen.append(path.resolve())

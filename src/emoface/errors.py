@@ -15,3 +15,7 @@ class InputError(EmofaceError):
 
 class NoFaceError(EmofaceError):
     """No usable face was found in an image."""
+
+
+class Stopped(Exception):
+    """Work running beside the main thread was told to stop (its result is no longer wanted)."""

@@ -66,6 +66,9 @@ def timeline_video(portrait, output, keys, *, aus=None, duration_s: float | None
     check_fps(fps)
     if duration_s is None:
         duration_s = default_duration_s(keys, transition_s)
+        if duration_s > MAX_DURATION_S:
+            raise InputError(f"the timeline's last key at {max(k.time_s for k in keys):g} s would make a {duration_s:g} s video; "
+                             f"the longest is {MAX_DURATION_S:g} s")
     if not (np.isfinite(duration_s) and 0 < duration_s <= MAX_DURATION_S):
         raise InputError(f"duration must be between 0 and {MAX_DURATION_S:g} s, got {duration_s!r}")
     inputs = (portrait,) if isinstance(portrait, (str, Path)) else ()

@@ -1,7 +1,8 @@
 """MediaPipe FaceLandmarker -> `FaceAnalysis` for the largest face in an image.
 
 Large images are analysed on a resized copy (long side <= ANALYSIS_MAX_SIDE) and the landmarks
-scaled back, so 4K portraits cost the same as 1K ones.
+scaled back, so 4K portraits cost the same as 1K ones. An image whose face is too small to be
+found that way (a panorama, a wide shot) is searched again in smaller windows.
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ MAX_FACES = 4
 # A landmarker face counts as real when the bundle's BlazeFace detector scores its box at least
 # this high (textures such as windows can fool the landmarker, not the detector's score).
 CONFIDENT_FACE = 0.75
+# A second search in smaller windows (`search_windows`) for images whose face is too small to be
+# found whole: windows down to this side (px), at most this many.
+SEARCH_MIN_SIDE = 4 * MIN_FACE_PX
+SEARCH_MAX_WINDOWS = 48
 
 
 _warmed_up = False  # first detect() done (with native start-up logs silenced)
@@ -161,43 +166,96 @@ def choose_face(faces: list[np.ndarray], boxes) -> int:
     return int(np.argmax(scores)) if max(scores) > 0 else int(np.argmax(widths))
 
 
+def _faces_in_window(rgb: np.ndarray, x0: int, y0: int, side_w: int, side_h: int) -> tuple[list, list]:
+    """Landmarker faces in the window [y0:y0+side_h, x0:x0+side_w] of an RGB image, analysed on
+    a copy shrunk to ANALYSIS_MAX_SIDE -> ([(landmarks [478, 3] px of the full image, result,
+    index in result)], [(score, x0, y0, x1, y1) px] detector boxes in the full image)."""
+    window = rgb[y0:y0 + side_h, x0:x0 + side_w]
+    height, width = window.shape[:2]
+    scale = min(1.0, ANALYSIS_MAX_SIDE / max(height, width))
+    small = window if scale == 1.0 else cv2.resize(
+        window, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    result, boxes = _detect(small)
+    sh, sw = small.shape[:2]
+    faces = []
+    for k, landmarks in enumerate(result.face_landmarks):
+        xyz = np.array([[p.x, p.y, p.z] for p in landmarks], np.float32)
+        # normalised [0, 1] edges -> pixel centres of the full-resolution image
+        xyz[:, 0] = xyz[:, 0] * sw / scale - 0.5 + x0
+        xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5 + y0
+        xyz[:, 2] = xyz[:, 2] * sw / scale
+        faces.append((xyz, result, k))
+    offset = np.array([x0, y0, x0, y0], np.float64)
+    return faces, [(score, *(np.asarray(box) / scale + offset)) for score, *box in boxes]
+
+
+def search_windows(height: int, width: int) -> list[list[tuple[int, int, int]]]:
+    """Square windows (x0, y0, side) px, coarse to fine, for faces too small to be found in the
+    whole image (the detector sees it shrunk to 192 px: a 250 px face in a 6000 px panorama is
+    8 px there). Level k has side short_side / 2**k, overlapping by half, down to SEARCH_MIN_SIDE
+    (a MIN_FACE_PX face still a quarter of the window); the whole image itself is not repeated;
+    at most SEARCH_MAX_WINDOWS windows in all."""
+    levels, total, side = [], 0, min(height, width)
+    while side >= SEARCH_MIN_SIDE:
+        def starts(length):
+            last = length - side
+            return sorted(set(range(0, last + 1, max(side // 2, 1))) | {last})
+        level = [(x, y, side) for y in starts(height) for x in starts(width)]
+        if total + len(level) > SEARCH_MAX_WINDOWS:
+            break
+        if not (len(level) == 1 and side == height == width):
+            levels.append(level)
+            total += len(level)
+        side //= 2
+    return levels
+
+
+def _distinct(faces: list) -> list:
+    """Faces found in overlapping windows, each kept once (the first of any whose centres lie
+    within a third of a face width)."""
+    kept = []
+    for face in faces:
+        centre, width = face[0][:468, :2].mean(0), np.ptp(face[0][:468, 0])
+        if all(np.linalg.norm(centre - k[0][:468, :2].mean(0)) > width / 3 for k in kept):
+            kept.append(face)
+    return kept
+
+
 def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
     """Analyse the largest face of an RGB uint8 [H, W, 3] image.
 
-    Returns landmarks in px of *this* image (origin at the top-left pixel's centre).
+    Returns landmarks in px of *this* image (origin at the top-left pixel's centre). The whole
+    image is searched first; if it shows no face, smaller windows of it are (`search_windows`:
+    a small face in a panorama or a large photo).
     Raises NoFaceError if no face is found or the face is narrower than MIN_FACE_PX.
     """
     height, width = rgb.shape[:2]
-    scale = min(1.0, ANALYSIS_MAX_SIDE / max(height, width))
-    small = rgb if scale == 1.0 else cv2.resize(
-        rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    result, boxes = _detect(small)
-    if not result.face_landmarks:
+    faces, boxes = _faces_in_window(rgb, 0, 0, width, height)
+    for level in ([] if faces else search_windows(height, width)):
+        for x0, y0, side in level:
+            found, found_boxes = _faces_in_window(rgb, x0, y0, side, side)
+            faces += found
+            boxes += found_boxes
+        if faces:
+            faces = _distinct(faces)
+            break
+    if not faces:
         raise NoFaceError("no face found in the image (a frontal, well-lit face works best)")
-    sh, sw = small.shape[:2]
-    faces = []
-    for landmarks in result.face_landmarks:
-        xyz = np.array([[p.x, p.y, p.z] for p in landmarks], np.float32)
-        # normalised [0, 1] edges -> pixel centres of the full-resolution image
-        xyz[:, 0] = xyz[:, 0] * sw / scale - 0.5
-        xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5
-        xyz[:, 2] = xyz[:, 2] * sw / scale
-        faces.append(xyz)
-    boxes_full = [(score, *(np.asarray(box) / scale)) for score, *box in boxes]
-    best = choose_face(faces, boxes_full)
-    face_width = float(faces[best][:468, 0].max() - faces[best][:468, 0].min())
+    best = choose_face([f[0] for f in faces], boxes)
+    landmarks, result, index = faces[best]
+    face_width = float(landmarks[:468, 0].max() - landmarks[:468, 0].min())
     if face_width < MIN_FACE_PX:
         raise NoFaceError(
             f"the face is only {face_width:.0f} px wide; emoface needs at least {MIN_FACE_PX} px "
             "(use a larger or closer-cropped portrait)")
-    categories = result.face_blendshapes[best]
+    categories = result.face_blendshapes[index]
     names = tuple(c.category_name for c in categories)
     if names != BLENDSHAPE_NAMES:
         raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
     return FaceAnalysis(
-        landmarks_px=faces[best],
+        landmarks_px=landmarks,
         blendshapes=np.array([c.score for c in categories], np.float32),
-        head_from_canonical=np.asarray(result.facial_transformation_matrixes[best], np.float32),
+        head_from_canonical=np.asarray(result.facial_transformation_matrixes[index], np.float32),
         image_size=(height, width),
         faces_found=len(faces),
     )

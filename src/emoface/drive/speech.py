@@ -11,9 +11,11 @@ and search stay bounded. The path taken is logged at INFO level (`emoface -v`) a
 from __future__ import annotations
 
 import logging
+import threading
 
 import numpy as np
 
+from ..errors import Stopped
 from ..types import Audio, PhonemeTrack
 from .align import AlignmentFailed, forced_align, phone_loop, tile
 from .energy import energy_track
@@ -63,9 +65,12 @@ def _chunks(segments: tuple[TranscriptSegment, ...], duration_s: float) -> list[
     return out
 
 
-def _align_chunks(audio: Audio, chunks: list[tuple[float, float, str]]) -> PhonemeTrack:
+def _align_chunks(audio: Audio, chunks: list[tuple[float, float, str]],
+                  stop: threading.Event | None = None) -> PhonemeTrack:
     parts: list[PhonemeTrack] = []
     for start, end, text in chunks:
+        if stop is not None and stop.is_set():
+            raise Stopped("alignment stopped")
         piece = _crop(audio, start, end)
         try:
             parts.append(_align_trimming_edges(piece, text, start))
@@ -101,23 +106,26 @@ def concatenate(parts: list[PhonemeTrack], duration_s: float) -> PhonemeTrack:
                 tuple(w for p in parts for w in p.words), 0.0, duration_s)
 
 
-def phoneme_track(audio: Audio, transcript: str | None = None, language: str = "en") -> PhonemeTrack:
+def phoneme_track(audio: Audio, transcript: str | None = None, language: str = "en",
+                  stop: threading.Event | None = None) -> PhonemeTrack:
     """16 kHz mono audio -> PhonemeTrack tiling the whole clip.
 
     transcript: what is said (any capitalisation and punctuation), or None to transcribe.
     language:   "en" (default) tries Whisper/alignment; any other code goes to the phone loop.
+    stop:       when set (by a caller that no longer wants the result), raises `Stopped` between
+                transcription windows and alignment chunks.
     """
     if language.lower() not in ("en", "english"):
         log.info("language %r: no English alignment; using pocketsphinx's phone loop", language)
         return _fallback(audio, 0.0, f"language {language!r}")
     if transcript is not None and transcript.strip():
         log.info("aligning the given transcript (%d words)", len(transcript.split()))
-        return _align_chunks(audio, [(0.0, audio.duration_s, transcript)])
-    heard: Transcript = transcribe(audio)
+        return _align_chunks(audio, [(0.0, audio.duration_s, transcript)], stop)
+    heard: Transcript = transcribe(audio, stop=stop)
     if not heard.usable:
         log.info("Whisper tiny.en gave no usable English transcript (mean log-prob %.2f: %r)",
                  heard.avg_logprob, heard.text[:60])
         return _fallback(audio, 0.0, "no usable transcript")
     log.info("Whisper tiny.en heard: %r (mean log-prob %.2f); aligning it", heard.text[:200],
              heard.avg_logprob)
-    return _align_chunks(audio, _chunks(heard.segments, audio.duration_s))
+    return _align_chunks(audio, _chunks(heard.segments, audio.duration_s), stop)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import EmofaceError
+from ..errors import EmofaceError, Stopped
 from ..types import Audio
 
 log = logging.getLogger(__name__)
@@ -73,13 +74,19 @@ def _model(threads: int):
     return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
-def transcribe(audio: Audio, threads: int = 2) -> Transcript:
-    """Audio (16 kHz mono) -> Whisper tiny.en segments (beam search, no word timestamps)."""
+def transcribe(audio: Audio, threads: int = 2, stop: threading.Event | None = None) -> Transcript:
+    """Audio (16 kHz mono) -> Whisper tiny.en segments (beam search, no word timestamps).
+
+    stop: when set, raises `Stopped` before the next 30 s window is decoded (a few seconds)."""
     if audio.sample_rate != WHISPER_RATE:
         raise ValueError(f"transcribe expects {WHISPER_RATE} Hz audio, got {audio.sample_rate}")
     segments, _info = _model(threads).transcribe(
         audio.samples.astype(np.float32), language="en", beam_size=5, best_of=1, temperature=0.0,
         condition_on_previous_text=False)  # beam 5: same speed here, fewer misheard words
-    out = tuple(TranscriptSegment(s.text, float(s.start), float(s.end), float(s.avg_logprob),
-                                  float(s.no_speech_prob)) for s in segments)
-    return Transcript(out)
+    out = []
+    for s in segments:   # a generator: each step decodes the next window
+        out.append(TranscriptSegment(s.text, float(s.start), float(s.end), float(s.avg_logprob),
+                                     float(s.no_speech_prob)))
+        if stop is not None and stop.is_set():
+            raise Stopped("transcription stopped")
+    return Transcript(tuple(out))

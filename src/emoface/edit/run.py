@@ -222,8 +222,11 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
         _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress, lines)
     seconds = dict(clock.seconds)
     total = sum(seconds.values())
-    log.info("wrote %s: %d frames at %g fps, %dx%d, %.1f frames/s; stages %s", output, len(schedule),
-             info.fps, out_wh[0], out_wh[1], len(schedule) / max(total, 1e-9),
+    even = (out_wh[0] + out_wh[0] % 2, out_wh[1] + out_wh[1] % 2)   # what VideoWriter stores
+    log.info("wrote %s: %d frames at %g fps, %dx%d%s, %.1f frames/s; stages %s", output, len(schedule),
+             info.fps, out_wh[0], out_wh[1],
+             f" (stored as {even[0]}x{even[1]}: H.264 needs even sides, the edge repeated)"
+             if even != tuple(out_wh) else "", len(schedule) / max(total, 1e-9),
              ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items()))
     return EditResult(output, len(schedule), float(info.fps), tuple(out_wh), found, residual, variable,
                       bool(info.has_audio), seconds, choices)
