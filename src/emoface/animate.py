@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import tempfile
@@ -239,13 +240,12 @@ class SpeechJob:
     If the caller fails or is interrupted before it needs the result (a portrait with no face,
     Ctrl-C), `stop()` tells the job to give up at its next window or chunk and waits for that (a
     few seconds), instead of the minutes a long clip's transcription takes; a native library
-    left running on a daemon thread would abort the interpreter at exit. (Waiting is on an
-    Event, not Thread.join: a join interrupted by Ctrl-C can return at once on the next call.)"""
+    left running on a daemon thread would abort the interpreter at exit. (Waiting is on the
+    Future, not Thread.join: a join interrupted by Ctrl-C can return at once on the next call.)"""
 
     def __init__(self, speech: Audio, transcript: str | None, language: str):
         self._stop = threading.Event()
-        self._done = threading.Event()
-        self._result: list = []
+        self._future: concurrent.futures.Future = concurrent.futures.Future()
         threading.Thread(target=self._run, args=(speech, transcript, language),
                          name="emoface-speech", daemon=True).start()
 
@@ -253,21 +253,16 @@ class SpeechJob:
         from .drive.speech import phoneme_track
 
         try:
-            self._result.append(phoneme_track(speech, transcript, language, stop=self._stop))
-        except BaseException as exc:   # handed to the caller by result()
-            self._result.append(exc)
-        finally:
-            self._done.set()
+            self._future.set_result(phoneme_track(speech, transcript, language, stop=self._stop))
+        except BaseException as exc:   # raised to the caller by result()
+            self._future.set_exception(exc)
 
     def result(self) -> PhonemeTrack:
-        self._done.wait()
-        if isinstance(self._result[0], BaseException):
-            raise self._result[0]
-        return self._result[0]
+        return self._future.result()
 
     def stop(self) -> None:
         self._stop.set()
-        self._done.wait()
+        self._future.exception()       # waits for the job to end, without raising its error
 
 
 def say(portrait, text: str, output, *, voice: str = "en-us", rate_wpm: int = 160,

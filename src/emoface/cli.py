@@ -335,9 +335,8 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     import skimage.data
 
     from .cli_talk import VIDEO_SUFFIXES, run_video_demo
-    from .viz.contact_sheet import expression_grid
-
     from .io.images import IMAGE_FORMATS
+    from .viz.contact_sheet import expression_grid
 
     suffix = args.output.suffix.lower()
     if suffix in VIDEO_SUFFIXES:

@@ -163,7 +163,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     from ..analyze.track import track_frames
     from ..animate import StageClock
     from ..io.images import check_output_path
-    from ..io.video import VIDEO_FORMATS, video_info
+    from ..io.video import VIDEO_FORMATS, encoded_size_wh, video_info
     from .timing import constant_rate_schedule, frame_times, is_variable_rate
 
     video, output = Path(video), Path(output)
@@ -222,7 +222,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
         _render(video, size_wh, output, info, out_wh, track, fits, schedule, residual, progress, lines)
     seconds = dict(clock.seconds)
     total = sum(seconds.values())
-    even = (out_wh[0] + out_wh[0] % 2, out_wh[1] + out_wh[1] % 2)   # what VideoWriter stores
+    even = encoded_size_wh(tuple(out_wh))
     log.info("wrote %s: %d frames at %g fps, %dx%d%s, %.1f frames/s; stages %s", output, len(schedule),
              info.fps, out_wh[0], out_wh[1],
              f" (stored as {even[0]}x{even[1]}: H.264 needs even sides, the edge repeated)"

@@ -131,6 +131,13 @@ def _quarter_turns(rotation_deg: float) -> int:
     return round(rotation_deg / 90.0) % 4 if math.isfinite(rotation_deg) else 0
 
 
+def encoded_size_wh(size_wh: tuple[int, int]) -> tuple[int, int]:
+    """(width, height) px a `VideoWriter` stores for frames of size_wh: H.264 4:2:0 needs even
+    sides, so an odd side gains one column/row (its last one repeated)."""
+    width, height = size_wh
+    return width + width % 2, height + height % 2
+
+
 class VideoWriter:
     """Stream RGB frames into an H.264 (libx264, yuv420p) video with an optional AAC sound track.
 
@@ -172,7 +179,7 @@ class VideoWriter:
             raise ValueError(f"unknown x264 preset {preset!r}; use one of {', '.join(X264_PRESETS)}")
         self.fps = Fraction(fps).limit_denominator(1001)
         self.size_wh = (width, height)
-        self.out_size_wh = (width + width % 2, height + height % 2)
+        self.out_size_wh = encoded_size_wh(self.size_wh)
         self.audio_source = Path(audio_source) if audio_source is not None else None
         self.crf, self.preset = int(crf), preset
         self.frames_written = 0
