@@ -127,6 +127,33 @@ def test_a_lost_face_gives_nan_rows_and_is_found_again(astronaut_rgb):
     assert np.isnan(track.aus()[6]).all()
 
 
+def test_a_small_face_in_a_wide_shot_is_found_and_followed(astronaut_rgb):
+    """A 90 px face in a 1920x1080 frame is ~60 px in the 1280 px copy the whole frame is
+    analysed on, too small for the detector: the tracker searches smaller windows once, then
+    follows the face in a crop around it as it drifts across the frame."""
+    import cv2
+    import skimage.data
+
+    from emoface.analyze.landmarker import analyze_image
+    from emoface.analyze.track import VideoTracker
+
+    own = analyze_image(astronaut_rgb).landmarks_px[:468, :2]
+    background = cv2.resize(skimage.data.coffee(), (1920, 1080))
+    frames, corners = [], []
+    for i in range(12):
+        frame, x, y = background.copy(), 1200 - 10 * i, 400 + 3 * i
+        frame[y:y + 512, x:x + 512] = astronaut_rgb
+        frames.append(frame)
+        corners.append((x, y))
+    with VideoTracker(25.0) as tracker:
+        faces = [tracker.read(frame) for frame in frames]
+    assert all(face is not None for face in faces)
+    assert tracker.frames_searched == 1 and tracker.frames_cropped == 11
+    errors = [np.median(np.abs(face.landmarks_px[:468, :2] - own - corner)) for face, corner in zip(faces, corners)]
+    assert max(errors) < 2.0, errors                       # the same face, where it was pasted
+    assert track_frames(frames, 25.0).found.all()
+
+
 def test_a_video_without_a_face_is_a_clear_error(tmp_path):
     from emoface.io.video import VideoWriter
 

@@ -150,7 +150,7 @@ def _detect(rgb: np.ndarray):
     return result, boxes
 
 
-def _face_score(landmarks_px: np.ndarray, boxes) -> float:
+def face_score(landmarks_px: np.ndarray, boxes) -> float:
     """Best detector score among boxes containing this face's centre (0 if none)."""
     cx, cy = landmarks_px[:468, :2].mean(0)
     return max((b[0] for b in boxes if b[1] <= cx <= b[3] and b[2] <= cy <= b[4]), default=0.0)
@@ -158,12 +158,28 @@ def _face_score(landmarks_px: np.ndarray, boxes) -> float:
 
 def choose_face(faces: list[np.ndarray], boxes) -> int:
     """Index of the largest confidently detected face (or the best-scored one if none is)."""
-    scores = [_face_score(f, boxes) for f in faces]
+    scores = [face_score(f, boxes) for f in faces]
     widths = [float(f[:468, 0].max() - f[:468, 0].min()) for f in faces]
     confident = [i for i, s in enumerate(scores) if s >= CONFIDENT_FACE]
     if confident:
         return max(confident, key=lambda i: widths[i])
     return int(np.argmax(scores)) if max(scores) > 0 else int(np.argmax(widths))
+
+
+def landmarks_px(result, small_shape: tuple, scale: float, origin: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
+    """The faces of a landmarker result on a window of an image shrunk by `scale` (small_shape:
+    the shrunk window's (h, w, ...)) -> one [478, 3] array per face, in px of the full-resolution
+    image (pixel centres; z scaled like x); origin: the window's top-left corner (x, y) there."""
+    sh, sw = small_shape[:2]
+    faces = []
+    for landmarks in result.face_landmarks:
+        xyz = np.array([[p.x, p.y, p.z] for p in landmarks], np.float32)
+        # normalised [0, 1] edges -> pixel centres of the full-resolution image
+        xyz[:, 0] = xyz[:, 0] * sw / scale - 0.5 + origin[0]
+        xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5 + origin[1]
+        xyz[:, 2] = xyz[:, 2] * sw / scale
+        faces.append(xyz)
+    return faces
 
 
 def _faces_in_window(rgb: np.ndarray, x0: int, y0: int, side_w: int, side_h: int) -> tuple[list, list]:
@@ -176,15 +192,7 @@ def _faces_in_window(rgb: np.ndarray, x0: int, y0: int, side_w: int, side_h: int
     small = window if scale == 1.0 else cv2.resize(
         window, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     result, boxes = _detect(small)
-    sh, sw = small.shape[:2]
-    faces = []
-    for k, landmarks in enumerate(result.face_landmarks):
-        xyz = np.array([[p.x, p.y, p.z] for p in landmarks], np.float32)
-        # normalised [0, 1] edges -> pixel centres of the full-resolution image
-        xyz[:, 0] = xyz[:, 0] * sw / scale - 0.5 + x0
-        xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5 + y0
-        xyz[:, 2] = xyz[:, 2] * sw / scale
-        faces.append((xyz, result, k))
+    faces = [(xyz, result, k) for k, xyz in enumerate(landmarks_px(result, small.shape, scale, (x0, y0)))]
     offset = np.array([x0, y0, x0, y0], np.float64)
     return faces, [(score, *(np.asarray(box) / scale + offset)) for score, *box in boxes]
 
@@ -221,14 +229,11 @@ def _distinct(faces: list) -> list:
     return kept
 
 
-def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
-    """Analyse the largest face of an RGB uint8 [H, W, 3] image.
-
-    Returns landmarks in px of *this* image (origin at the top-left pixel's centre). The whole
-    image is searched first; if it shows no face, smaller windows of it are (`search_windows`:
-    a small face in a panorama or a large photo).
-    Raises NoFaceError if no face is found or the face is narrower than MIN_FACE_PX.
-    """
+def find_faces(rgb: np.ndarray) -> tuple[list, list]:
+    """All faces of an RGB uint8 [H, W, 3] image: the whole image is searched first; if it shows
+    none, smaller windows of it (`search_windows`, coarse to fine, stopping at the first size
+    that shows a face) -> ([(landmarks [478, 3] px, landmarker result, index in it)],
+    [(score, x0, y0, x1, y1) px] detector boxes), both in px of the whole image."""
     height, width = rgb.shape[:2]
     faces, boxes = _faces_in_window(rgb, 0, 0, width, height)
     for level in ([] if faces else search_windows(height, width)):
@@ -239,6 +244,19 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
         if faces:
             faces = _distinct(faces)
             break
+    return faces, boxes
+
+
+def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
+    """Analyse the largest face of an RGB uint8 [H, W, 3] image.
+
+    Returns landmarks in px of *this* image (origin at the top-left pixel's centre). The whole
+    image is searched first; if it shows no face, smaller windows of it are (`search_windows`:
+    a small face in a panorama or a large photo).
+    Raises NoFaceError if no face is found or the face is narrower than MIN_FACE_PX.
+    """
+    height, width = rgb.shape[:2]
+    faces, boxes = find_faces(rgb)
     if not faces:
         raise NoFaceError("no face found in the image (a frontal, well-lit face works best)")
     best = choose_face([f[0] for f in faces], boxes)

@@ -10,6 +10,8 @@ Which face is followed:
 
 and from then on the face nearest to where it was last seen (its centre within half a face
 width per frame, more while it stays lost). Frames where it is not found have NaN rows.
+A face too small to be found in the whole frame (a wide shot) is searched for in smaller
+windows and then followed in a crop around it (`VideoTracker`).
 
 Smoothing (`smooth_series`): a centred Savitzky-Golay fit (5 frames, quadratic) over each run
 of found frames whose correction is capped to a jitter band (a small share of the face width
@@ -35,8 +37,8 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, _native_logs_silenced, create_landmarker,
-                         import_mediapipe)
+from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, SEARCH_MIN_SIDE, _native_logs_silenced,
+                         create_landmarker, face_score, find_faces, import_mediapipe, landmarks_px)
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
@@ -47,6 +49,18 @@ BLENDSHAPE_BAND = 0.04       # blendshape corrections capped at this many score 
 FOLLOW_REACH = 0.5           # the followed face moves at most this many face widths a frame ...
 FOLLOW_REACH_PER_S = 2.0     # ... plus this many per second it has been lost
 FOLLOW_SIZE_RATIO = 2.0      # ... and changes width by at most this factor
+# Small faces (a wide shot): the whole frame, shrunk to the analysis size, shows a face under
+# ~10 % of its long side too small for the detector (a 1080p frame loses a 150 px face). While
+# no face is followed, the frame is searched in smaller windows (landmarker.find_faces) at most
+# once per SEARCH_EVERY_S; a followed face narrower than CROP_FACE_SHARE of the long side is
+# followed in a square crop CROP_FACE_WIDTHS face widths wide (>= SEARCH_MIN_SIDE) around it,
+# placed anew when the face nears its edge, until the face grows past CROP_LEAVE_SHARE.
+SEARCH_EVERY_S = 1.0
+CROP_FACE_SHARE = 0.15
+CROP_LEAVE_SHARE = 0.22
+CROP_FACE_WIDTHS = 4.0
+CROP_RECENTRE = 1 / 6        # the crop is placed anew when the face centre is this share of it off centre
+SEARCH_MIN_SCORE = 0.5       # a searched face counts when the face detector scores it this high
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,13 @@ class TrackedFace:
     faces_seen: int
 
 
+def _blendshapes(categories) -> np.ndarray:
+    """A landmarker face's blendshape categories -> scores [52] in BLENDSHAPE_NAMES order."""
+    if tuple(c.category_name for c in categories) != BLENDSHAPE_NAMES:
+        raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
+    return np.array([c.score for c in categories], np.float32)
+
+
 def _box(landmarks_px: np.ndarray) -> np.ndarray:
     """[478, >=2] px -> [4] (centre x, centre y, width, height) of the face mesh's bounding box."""
     lo, hi = landmarks_px[:468, :2].min(0), landmarks_px[:468, :2].max(0)
@@ -127,10 +148,12 @@ class VideoTracker:
                 face = tracker.read(rgb)    # TrackedFace (raw, unsmoothed) or None
 
     fps: the frames' rate (timestamps are frame / fps); face_index: None = the largest face,
-    k = the k-th face from the left (see the module docstring); max_side: frames whose long side
-    exceeds it are analysed on a downscaled copy (default ANALYSIS_MAX_SIDE px); landmarks are
-    always in px of the frames given. One landmarker instance per tracker (VIDEO mode keeps
-    state between frames), separate from `landmarker`'s IMAGE-mode one.
+    k = the k-th face from the left (see the module docstring); max_side: frames (or crops)
+    whose long side exceeds it are analysed on a downscaled copy (default ANALYSIS_MAX_SIDE px);
+    landmarks are always in px of the frames given. While no face is followed, a frame that
+    shows none whole is searched in smaller windows (at most once per SEARCH_EVERY_S); a small
+    followed face is followed in a crop around it (see the constants above). Two VIDEO-mode
+    landmarkers (whole frame, crop), separate from `landmarker`'s IMAGE-mode one.
     """
 
     def __init__(self, fps: float, face_index: int | None = None, max_side: int | None = None):
@@ -145,66 +168,108 @@ class VideoTracker:
         self.max_side = int(max_side) if max_side is not None else ANALYSIS_MAX_SIDE
         self.frames_read = 0
         self.most_faces = 0           # the most faces any frame showed
+        self.frames_searched = 0      # frames searched in windows
+        self.frames_cropped = 0       # frames followed in a crop
         self._last_box: np.ndarray | None = None
         self._lost_frames = 0
         self._last_ms = -1
-        self._landmarker = None
+        self._next_search = 0         # the first frame that may be searched in windows
+        self._crop: tuple[int, int, int, int] | None = None    # (x0, y0, side, side) px; None: whole frame
+        self._landmarkers: dict[str, object] = {}
 
     def __enter__(self) -> "VideoTracker":
-        self._open()
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _open(self) -> None:
-        if self._landmarker is not None:
-            return
-        with _native_logs_silenced():
-            self._landmarker = create_landmarker("VIDEO")
+    def _landmarker(self, which: str):
+        """The VIDEO-mode landmarker for "frame" or "crop" (created on first use)."""
+        if which not in self._landmarkers:
+            with _native_logs_silenced():
+                self._landmarkers[which] = create_landmarker("VIDEO")
+        return self._landmarkers[which]
 
     def close(self) -> None:
-        landmarker, self._landmarker = self._landmarker, None
-        if landmarker is not None:
+        landmarkers, self._landmarkers = self._landmarkers, {}
+        for landmarker in landmarkers.values():
             with contextlib.suppress(RuntimeError, TypeError), _native_logs_silenced():
                 landmarker.close()
 
     def read(self, rgb: np.ndarray) -> TrackedFace | None:
         """The followed face in the next frame, RGB uint8 [H, W, 3] -> TrackedFace or None."""
-        mp = import_mediapipe()
-        self._open()
         if not (isinstance(rgb, np.ndarray) and rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3):
             raise InputError(f"frames must be RGB uint8 [H, W, 3], got {getattr(rgb, 'shape', type(rgb))}")
-        height, width = rgb.shape[:2]
-        scale = min(1.0, self.max_side / max(height, width))
-        small = rgb if scale == 1.0 else cv2.resize(
-            rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
         stamp = max(self._last_ms + 1, int(round(self.frames_read * 1000.0 / self.fps)))
         self._last_ms = stamp
+        frame = self.frames_read
         self.frames_read += 1
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
-        with _native_logs_silenced() if self.frames_read == 1 else contextlib.nullcontext():
-            result = self._landmarker.detect_for_video(image, stamp)
-        sh, sw = small.shape[:2]
-        faces = []
-        for landmarks in result.face_landmarks:
-            xyz = np.array([[p.x, p.y, p.z] for p in landmarks], np.float32)
-            xyz[:, 0] = xyz[:, 0] * sw / scale - 0.5     # normalised edges -> full-frame pixel centres
-            xyz[:, 1] = xyz[:, 1] * sh / scale - 0.5
-            xyz[:, 2] = xyz[:, 2] * sw / scale
-            faces.append(xyz)
+        height, width = rgb.shape[:2]
+        window = self._crop or (0, 0, width, height)
+        faces = self._video_faces(rgb, window, stamp, "crop" if self._crop else "frame")
+        self.frames_cropped += self._crop is not None
+        pick = self._follow([_box(f[0]) for f in faces])
+        if pick is None and frame >= self._next_search:
+            faces = self._searched_faces(rgb)
+            self._next_search = frame + max(1, round(self.fps * SEARCH_EVERY_S))
+            pick = self._follow([_box(f[0]) for f in faces])
         self.most_faces = max(self.most_faces, len(faces))
-        pick = self._follow([_box(f) for f in faces])
         if pick is None:
             self._lost_frames += 1
+            self._crop = None
             return None
         self._lost_frames = 0
-        self._last_box = _box(faces[pick])
-        categories = result.face_blendshapes[pick]
-        if tuple(c.category_name for c in categories) != BLENDSHAPE_NAMES:
-            raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
-        return TrackedFace(faces[pick], np.array([c.score for c in categories], np.float32),
-                           np.asarray(result.facial_transformation_matrixes[pick], np.float32), len(faces))
+        self._next_search = frame + 1
+        landmarks, blendshapes, head = faces[pick]
+        self._last_box = _box(landmarks)
+        self._place_crop(height, width)
+        return TrackedFace(landmarks, blendshapes, head, len(faces))
+
+    def _video_faces(self, rgb: np.ndarray, window: tuple, stamp: int, which: str) -> list[tuple]:
+        """Faces the VIDEO-mode landmarker `which` finds in window (x0, y0, w, h) px of the frame
+        -> [(landmarks [478, 3] px of the frame, blendshapes [52], head_from_canonical [4, 4])]."""
+        mp = import_mediapipe()
+        x0, y0, w, h = window
+        part = rgb[y0:y0 + h, x0:x0 + w]
+        scale = min(1.0, self.max_side / max(part.shape[:2]))
+        small = part if scale == 1.0 else cv2.resize(
+            part, (max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
+        first = which not in self._landmarkers
+        landmarker = self._landmarker(which)
+        with _native_logs_silenced() if first else contextlib.nullcontext():
+            result = landmarker.detect_for_video(image, stamp)
+        return [(xyz, _blendshapes(result.face_blendshapes[k]),
+                 np.asarray(result.facial_transformation_matrixes[k], np.float32))
+                for k, xyz in enumerate(landmarks_px(result, small.shape, scale, (x0, y0)))]
+
+    def _searched_faces(self, rgb: np.ndarray) -> list[tuple]:
+        """The faces the IMAGE-mode search (whole frame, then smaller windows) finds and the
+        face detector confirms -> [(landmarks [478, 3] px, blendshapes [52], head [4, 4])]."""
+        self.frames_searched += 1
+        faces, boxes = find_faces(rgb)
+        return [(xyz, _blendshapes(result.face_blendshapes[k]),
+                 np.asarray(result.facial_transformation_matrixes[k], np.float32))
+                for xyz, result, k in faces if face_score(xyz, boxes) >= SEARCH_MIN_SCORE]
+
+    def _place_crop(self, height: int, width: int) -> None:
+        """Follow the face in a crop while it is small: place (or move) the square crop around
+        the last box, or go back to the whole frame once the face has grown."""
+        cx, cy, face_w = self._last_box[:3]
+        share = face_w / max(height, width)
+        if share >= (CROP_LEAVE_SHARE if self._crop else CROP_FACE_SHARE):
+            self._crop = None
+            return
+        side = int(min(height, width, max(SEARCH_MIN_SIDE, round(CROP_FACE_WIDTHS * face_w))))
+        if self._crop is not None:
+            x0, y0, old, _ = self._crop
+            off_centre = max(abs(cx - (x0 + old / 2)), abs(cy - (y0 + old / 2))) / old
+            if off_centre <= CROP_RECENTRE and 1 / 1.3 <= side / old <= 1.3:
+                return
+        x0 = int(np.clip(round(cx - side / 2), 0, width - side))
+        y0 = int(np.clip(round(cy - side / 2), 0, height - side))
+        self._crop = (x0, y0, side, side)
 
     def _follow(self, boxes: list[np.ndarray]) -> int | None:
         """Which of this frame's face boxes [(cx, cy, w, h)] is the followed face (None: not here)."""
