@@ -66,3 +66,32 @@ def test_a_speech_job_stops_when_its_result_is_no_longer_wanted():
         job.result()
     short = SpeechJob(speech, None, "en")      # left alone, it finishes
     assert short.result().end_s[-1] == pytest.approx(speech.duration_s)
+
+
+def test_a_transcript_that_does_not_match_the_speech_is_not_mouthed(caplog):
+    """`--transcript` with the wrong words was force-aligned without a word said: the lips
+    mouthed words nobody spoke. Now the alignment is measured against the phone loop's own fit
+    (and how much of the speech its words cover); a mismatch says so and the lips follow the
+    sounds instead. The right transcript is still aligned, silently."""
+    import logging
+
+    from scipy.signal import resample_poly
+
+    from emoface.drive.speech import phoneme_track
+    from emoface.drive.tts import synthesize
+
+    said = "Yesterday the weather was cold, so we stayed inside and read books all afternoon."
+    spoken, _ = synthesize(said)
+    speech = Audio(resample_poly(spoken.samples, 16000, spoken.sample_rate).astype(np.float32), 16000)
+
+    def warnings():
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    with caplog.at_level(logging.INFO, logger="emoface.drive.speech"):
+        right = phoneme_track(speech, said)
+    assert right.method == "forced-alignment" and "fits the speech" in caplog.text and not warnings()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="emoface.drive.speech"):
+        wrong = phoneme_track(speech, "completely unrelated words about bananas")   # aligns: fit -39, covers 25 %
+    assert wrong.method in ("phone-loop", "energy")
+    assert len(warnings()) == 1 and "does not match the speech" in warnings()[0], caplog.text

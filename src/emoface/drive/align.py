@@ -32,6 +32,7 @@ ALIGN_RATE = 16000
 _LOCK = threading.Lock()          # one decoder, not thread-safe
 _WORD = re.compile(r"[a-z0-9']+")
 NOISE_WORDS = {"<s>", "</s>", "<sil>", "[noise]", "(null)"}
+_PHONE_WORD = "phone_"            # dictionary words standing for one phone (no transcript word has "_")
 
 
 class AlignmentFailed(RuntimeError):
@@ -111,6 +112,13 @@ def forced_align(audio: Audio, text: str, offset_s: float = 0.0) -> PhonemeTrack
     """Align a transcript to 16 kHz audio -> PhonemeTrack (method "forced-alignment").
 
     Raises AlignmentFailed when no word can be aligned or pocketsphinx finds no path."""
+    return forced_align_scored(audio, text, offset_s)[0]
+
+
+def forced_align_scored(audio: Audio, text: str, offset_s: float = 0.0) -> tuple[PhonemeTrack, list]:
+    """`forced_align`, also returning the alignment's word entries [(word, first 10 ms frame,
+    frames, acoustic score)] (pocketsphinx scores each frame relative to its best-scoring model
+    state, so 0 is a perfect fit and wrong words score far below; see `speech_fit`)."""
     if audio.sample_rate != ALIGN_RATE:
         raise ValueError(f"forced_align expects {ALIGN_RATE} Hz audio, got {audio.sample_rate}")
     with _LOCK:
@@ -118,22 +126,10 @@ def forced_align(audio: Audio, text: str, offset_s: float = 0.0) -> PhonemeTrack
         words = _ensure_in_dictionary(decoder, normalise_words(text))
         if not words:
             raise AlignmentFailed("no alignable words in the transcript")
-        pcm = pcm16_bytes(audio.samples)
-        try:
-            decoder.set_align_text(" ".join(words))
-        except RuntimeError as exc:
-            raise AlignmentFailed(f"pocketsphinx refused the text: {exc}") from exc
-        _decode(decoder, pcm)
-        try:
-            decoder.set_alignment()
-        except RuntimeError as exc:
-            raise AlignmentFailed("no complete word path through the audio") from exc
-        _decode(decoder, pcm)
-        alignment = decoder.get_alignment()
-        if alignment is None:
-            raise AlignmentFailed("pocketsphinx returned no alignment")
-        phones, word_spans = [], []
-        for word in alignment:
+        alignment = _aligned(decoder, pcm16_bytes(audio.samples), words)
+        phones, word_spans, entries = [], [], []
+        for word in alignment:   # (the entries live as long as `alignment`: read them here)
+            entries.append((word.name, word.start, word.duration, word.score))
             name = re.sub(r"\(\d+\)$", "", word.name)
             w_start = word.start * FRAME_S + offset_s
             w_end = (word.start + word.duration) * FRAME_S + offset_s
@@ -142,11 +138,62 @@ def forced_align(audio: Audio, text: str, offset_s: float = 0.0) -> PhonemeTrack
             members = [(p.name, p.start * FRAME_S + offset_s, (p.start + p.duration) * FRAME_S + offset_s)
                        for p in word]
             phones.append(members)
-    return _track(phones, "forced-alignment", tuple(word_spans), audio.duration_s + offset_s, offset_s)
+    return _track(phones, "forced-alignment", tuple(word_spans), audio.duration_s + offset_s, offset_s), entries
+
+
+def _aligned(decoder, pcm: bytes, words: list[str]):
+    """pocketsphinx's Alignment of `words` to the audio (lock held): iterate it for the word
+    entries (and each word for its phones) while it is alive."""
+    try:
+        decoder.set_align_text(" ".join(words))
+    except RuntimeError as exc:
+        raise AlignmentFailed(f"pocketsphinx refused the text: {exc}") from exc
+    _decode(decoder, pcm)
+    try:
+        decoder.set_alignment()
+    except RuntimeError as exc:
+        raise AlignmentFailed("no complete word path through the audio") from exc
+    _decode(decoder, pcm)
+    alignment = decoder.get_alignment()
+    if alignment is None:
+        raise AlignmentFailed("pocketsphinx returned no alignment")
+    return alignment
+
+
+def speech_fit(entries: list, until_frame: int | None = None) -> tuple[float, int]:
+    """Word entries [(word, first frame, frames, score)] -> (mean acoustic score per 10 ms frame
+    of the words, i.e. not silence or noise, and how many frames they take), counting entries
+    that start before `until_frame` (None: all)."""
+    words = [(n, score) for name, start, n, score in entries
+             if name.lower() not in NOISE_WORDS and (until_frame is None or start < until_frame)]
+    frames = sum(n for n, _ in words)
+    return (sum(score for _, score in words) / frames if frames else 0.0), frames
 
 
 def phone_loop(audio: Audio, offset_s: float = 0.0) -> PhonemeTrack:
     """Free phone recognition (any language) -> PhonemeTrack (method "phone-loop")."""
+    return _phone_loop(audio, offset_s)[0]
+
+
+def phone_loop_scores(audio: Audio) -> list:
+    """What a good transcript would score: the phone loop's phones, aligned as if they were the
+    words -> word entries like `forced_align_scored`'s, one per phone.
+    Raises AlignmentFailed when the loop recognises nothing."""
+    segs = _phone_loop(audio)[1]
+    phones = [p.upper() for p, _, _ in segs if p.upper() in ARPABET and p.upper() != SILENCE]
+    if not phones:
+        raise AlignmentFailed("the phone loop recognised no phone")
+    with _LOCK:
+        decoder = _align_decoder()
+        for phone in sorted(set(phones)):
+            if decoder.lookup_word(_PHONE_WORD + phone.lower()) is None:
+                decoder.add_word(_PHONE_WORD + phone.lower(), phone, update=True)
+        alignment = _aligned(decoder, pcm16_bytes(audio.samples), [_PHONE_WORD + p.lower() for p in phones])
+        return [(w.name, w.start, w.duration, w.score) for w in alignment]
+
+
+def _phone_loop(audio: Audio, offset_s: float = 0.0) -> tuple[PhonemeTrack, list[tuple[str, float, float]]]:
+    """The phone loop -> (PhonemeTrack, [(phone, start s, end s)] as recognised)."""
     if audio.sample_rate != ALIGN_RATE:
         raise ValueError(f"phone_loop expects {ALIGN_RATE} Hz audio, got {audio.sample_rate}")
     with _LOCK:
@@ -158,7 +205,7 @@ def phone_loop(audio: Audio, offset_s: float = 0.0) -> PhonemeTrack:
         raise AlignmentFailed("the phone loop recognised nothing")
     # each phone is its own "word" for stress purposes: a vowel louder/longer than its
     # neighbours is not known, so vowels longer than 120 ms count as stressed
-    return _track([[s] for s in segs], "phone-loop", (), audio.duration_s + offset_s, offset_s)
+    return _track([[s] for s in segs], "phone-loop", (), audio.duration_s + offset_s, offset_s), segs
 
 
 def _track(groups: list[list[tuple[str, float, float]]], method: str,

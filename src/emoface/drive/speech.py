@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import Stopped
 from ..types import Audio, PhonemeTrack
-from .align import AlignmentFailed, forced_align, phone_loop, tile
+from .align import (FRAME_S, AlignmentFailed, forced_align_scored, phone_loop, phone_loop_scores, speech_fit,
+                    tile)
 from .energy import energy_track
 from .transcribe import Transcript, TranscriptSegment, transcribe
 
@@ -25,6 +26,17 @@ log = logging.getLogger(__name__)
 
 CHUNK_S = 30.0
 PAD_S = 0.25
+# A transcript the user gives is checked against the speech on its first FIT_CHECK_S seconds,
+# against the phone loop's own phones aligned the same way (align.phone_loop_scores): the
+# words' mean acoustic score per frame minus the loop's (fit), and the frames the words take
+# over the frames the loop's phones take (coverage: a few words stretched over a long clip
+# leave most of it to silence models, which fit anything). Measured (bench/transcript_fit.py,
+# 4 real and 4 espeak clips): the right transcripts fit -14 to +13 with coverage >= 0.96;
+# every wrong one that aligns fits below -18 or covers at most 0.36. Below either bar the lips
+# would mouth words nobody said, so the phone loop is used instead.
+FIT_CHECK_S = 20.0
+MISMATCH_FIT = -16.0
+MISMATCH_COVERAGE = 0.6
 METHOD_RANK = ("tts", "forced-alignment", "phone-loop", "energy")
 
 
@@ -82,6 +94,11 @@ def _align_chunks(audio: Audio, chunks: list[tuple[float, float, str]],
 def _align_trimming_edges(piece: Audio, text: str, start_s: float) -> PhonemeTrack:
     """Forced alignment; if it fails, retry without the last, then the first word (a clip cut
     mid-word is transcribed whole but cannot be aligned whole)."""
+    return _scored_trimming_edges(piece, text, start_s)[0]
+
+
+def _scored_trimming_edges(piece: Audio, text: str, start_s: float) -> tuple[PhonemeTrack, list]:
+    """`_align_trimming_edges` -> (track, word entries as `forced_align_scored` gives them)."""
     words = text.split()
     attempts = [words, words[:-1], words[1:], words[1:-1]]
     error: AlignmentFailed | None = None
@@ -89,10 +106,52 @@ def _align_trimming_edges(piece: Audio, text: str, start_s: float) -> PhonemeTra
         if not attempt:
             continue
         try:
-            return forced_align(piece, " ".join(attempt), start_s)
+            return forced_align_scored(piece, " ".join(attempt), start_s)
         except AlignmentFailed as exc:
             error = error or exc
     raise error or AlignmentFailed("empty transcript")
+
+
+def transcript_fit(audio: Audio, entries: list) -> tuple[float, float] | None:
+    """How well an alignment's word entries (from `forced_align_scored`) fit the first
+    FIT_CHECK_S seconds of `audio` -> (fit, coverage) against the phone loop's phones (see
+    MISMATCH_FIT); None when the phone loop hears no speech there."""
+    head = _crop(audio, 0.0, min(FIT_CHECK_S, audio.duration_s))
+    try:
+        reference = phone_loop_scores(head)
+    except AlignmentFailed:
+        return None
+    loop_score, loop_frames = speech_fit(reference)
+    if not loop_frames:
+        return None
+    score, frames = speech_fit(entries, until_frame=round(head.duration_s / FRAME_S))
+    return score - loop_score, frames / loop_frames
+
+
+def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) -> PhonemeTrack:
+    """The user's transcript, aligned and checked against the speech (`transcript_fit`); the
+    phone loop when it cannot be aligned or does not match."""
+    if stop is not None and stop.is_set():
+        raise Stopped("alignment stopped")
+    try:
+        track, entries = _scored_trimming_edges(audio, transcript, 0.0)
+    except AlignmentFailed as exc:
+        log.warning("the transcript could not be aligned to the speech (%s): the lips follow the sounds "
+                    "instead of its words; check --transcript, or leave it out to have the speech "
+                    "transcribed", exc)
+        return _fallback(audio, 0.0, f"forced alignment failed ({exc})")
+    if stop is not None and stop.is_set():
+        raise Stopped("alignment stopped")
+    measured = transcript_fit(audio, entries)
+    if measured is not None and (measured[0] < MISMATCH_FIT or measured[1] < MISMATCH_COVERAGE):
+        log.warning("the transcript does not match the speech (fit %.0f, covering %.0f%% of it; a matching "
+                    "one fits above %.0f and covers most of it): the lips follow the sounds instead of its "
+                    "words; check --transcript, or leave it out to have the speech transcribed",
+                    measured[0], 100 * measured[1], MISMATCH_FIT)
+        return _fallback(audio, 0.0, "the transcript does not match the speech")
+    log.info("the transcript fits the speech (%s)", "unmeasured" if measured is None
+             else f"fit {measured[0]:.0f}, covering {100 * measured[1]:.0f}%")
+    return track
 
 
 def concatenate(parts: list[PhonemeTrack], duration_s: float) -> PhonemeTrack:
@@ -120,7 +179,7 @@ def phoneme_track(audio: Audio, transcript: str | None = None, language: str = "
         return _fallback(audio, 0.0, f"language {language!r}")
     if transcript is not None and transcript.strip():
         log.info("aligning the given transcript (%d words)", len(transcript.split()))
-        return _align_chunks(audio, [(0.0, audio.duration_s, transcript)], stop)
+        return _align_given(audio, transcript, stop)
     heard: Transcript = transcribe(audio, stop=stop)
     if not heard.usable:
         log.info("Whisper tiny.en gave no usable English transcript (mean log-prob %.2f: %r)",
