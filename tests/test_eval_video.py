@@ -103,7 +103,7 @@ def test_cli_eval_video_writes_json(run_cli, videos):
     assert len(data["mouth_output"]) == FRAMES and data["inputs"]["max_lag_frames"] == 5
 
 
-@pytest.mark.parametrize("case", ["missing", "not_video", "contempt", "fps", "json_over_input", "no_face"])
+@pytest.mark.parametrize("case", ["missing", "not_video", "still", "contempt", "fps", "json_over_input", "no_face"])
 def test_cli_eval_video_bad_input(run_cli, videos, media_dir, case):
     tmp = videos["tmp"]
     out = tmp / f"bad_{case}.json"
@@ -114,7 +114,12 @@ def test_cli_eval_video_bad_input(run_cli, videos, media_dir, case):
         "fps": ["eval", "video", videos["fps30"], "--reference", videos["ref"], "--json", out],
         "json_over_input": ["eval", "video", videos["ref"], "--json", videos["ref"]],
         "no_face": ["eval", "video", videos["ref"], "--portrait", tmp.parent, "--json", out],
+        "still": ["eval", "video", tmp / "still.png", "--json", out],    # a photo is not a 1-frame video
     }[case]
+    if case == "still":
+        import cv2
+
+        cv2.imwrite(str(tmp / "still.png"), np.full((64, 64, 3), 128, np.uint8))
     if case == "no_face":
         import cv2
 
@@ -125,3 +130,5 @@ def test_cli_eval_video_bad_input(run_cli, videos, media_dir, case):
     assert status == 2
     assert err.startswith("emoface: error: ") and err.count("\n") == 1, err
     assert not out.exists()
+    if case == "still":
+        assert "single picture, not a video" in err

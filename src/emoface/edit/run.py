@@ -180,7 +180,7 @@ def edit_video(video, output, *, emotion: str | None = None, level: float = 0.0,
     info = video_info(video)
     if not info.fps > 0:
         raise InputError(f"cannot read video {video}: its frame rate is unknown")
-    if info.frame_count <= 1 and info.duration_s <= 0.1:
+    if info.is_still:
         raise InputError(f"{video} holds a single picture, not a video: edit re-acts a talking video "
                          f"(for a photo use `emoface express`)")
     size_wh = _output_size(info.size_wh, size)

@@ -180,6 +180,10 @@ def check_inputs(output, reference=None, portrait=None, emotion=None):
     emotion = check_emotion(emotion)
     out_info = video_info(output)
     ref_info = video_info(reference) if reference is not None else None
+    for path, info in ((output, out_info), (reference, ref_info)):
+        if info is not None and info.is_still:
+            raise InputError(f"{path} holds a single picture, not a video: `eval video` measures a talking video "
+                             f"(mp4, mov, mkv)")
     if ref_info is not None and abs(ref_info.fps - out_info.fps) > 0.01 * ref_info.fps:
         raise InputError(f"{output} runs at {out_info.fps:g} fps but the reference {reference} at "
                          f"{ref_info.fps:g} fps; compare videos with the same frame rate")

@@ -59,6 +59,11 @@ class VideoInfo:
     duration_s: float
     has_audio: bool
 
+    @property
+    def is_still(self) -> bool:
+        """A single picture (a PNG or JPEG that FFmpeg opens as a one-frame video), not a video."""
+        return self.frame_count <= 1 and self.duration_s <= 0.1
+
 
 def video_info(path: str | os.PathLike) -> VideoInfo:
     """Read `VideoInfo` from `path`; `InputError` for an unreadable file or one with no video."""
