@@ -166,7 +166,25 @@ def choose_face(faces: list[np.ndarray], boxes) -> int:
     return int(np.argmax(scores)) if max(scores) > 0 else int(np.argmax(widths))
 
 
-def landmarks_px(result, small_shape: tuple, scale: float, origin: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
+def shrunk(window: np.ndarray, max_side: int = ANALYSIS_MAX_SIDE) -> tuple[np.ndarray, float]:
+    """An RGB window [h, w, 3] -> (a copy whose long side is at most max_side px, INTER_AREA;
+    the window itself if it already fits, the scale applied (<= 1))."""
+    height, width = window.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    if scale == 1.0:
+        return window, scale
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(window, size, interpolation=cv2.INTER_AREA), scale
+
+
+def blendshape_scores(categories) -> np.ndarray:
+    """A landmarker face's blendshape categories -> scores [52] in BLENDSHAPE_NAMES order."""
+    if tuple(c.category_name for c in categories) != BLENDSHAPE_NAMES:
+        raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
+    return np.array([c.score for c in categories], np.float32)
+
+
+def faces_px(result, small_shape: tuple, scale: float, origin: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
     """The faces of a landmarker result on a window of an image shrunk by `scale` (small_shape:
     the shrunk window's (h, w, ...)) -> one [478, 3] array per face, in px of the full-resolution
     image (pixel centres; z scaled like x); origin: the window's top-left corner (x, y) there."""
@@ -186,13 +204,9 @@ def _faces_in_window(rgb: np.ndarray, x0: int, y0: int, side_w: int, side_h: int
     """Landmarker faces in the window [y0:y0+side_h, x0:x0+side_w] of an RGB image, analysed on
     a copy shrunk to ANALYSIS_MAX_SIDE -> ([(landmarks [478, 3] px of the full image, result,
     index in result)], [(score, x0, y0, x1, y1) px] detector boxes in the full image)."""
-    window = rgb[y0:y0 + side_h, x0:x0 + side_w]
-    height, width = window.shape[:2]
-    scale = min(1.0, ANALYSIS_MAX_SIDE / max(height, width))
-    small = window if scale == 1.0 else cv2.resize(
-        window, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    small, scale = shrunk(rgb[y0:y0 + side_h, x0:x0 + side_w])
     result, boxes = _detect(small)
-    faces = [(xyz, result, k) for k, xyz in enumerate(landmarks_px(result, small.shape, scale, (x0, y0)))]
+    faces = [(xyz, result, k) for k, xyz in enumerate(faces_px(result, small.shape, scale, (x0, y0)))]
     offset = np.array([x0, y0, x0, y0], np.float64)
     return faces, [(score, *(np.asarray(box) / scale + offset)) for score, *box in boxes]
 
@@ -266,13 +280,9 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
         raise NoFaceError(
             f"the face is only {face_width:.0f} px wide; emoface needs at least {MIN_FACE_PX} px "
             "(use a larger or closer-cropped portrait)")
-    categories = result.face_blendshapes[index]
-    names = tuple(c.category_name for c in categories)
-    if names != BLENDSHAPE_NAMES:
-        raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
     return FaceAnalysis(
         landmarks_px=landmarks,
-        blendshapes=np.array([c.score for c in categories], np.float32),
+        blendshapes=blendshape_scores(result.face_blendshapes[index]),
         head_from_canonical=np.asarray(result.facial_transformation_matrixes[index], np.float32),
         image_size=(height, width),
         faces_found=len(faces),

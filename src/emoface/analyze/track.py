@@ -31,14 +31,13 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, SEARCH_MIN_SIDE, _native_logs_silenced,
-                         create_landmarker, face_score, find_faces, import_mediapipe, landmarks_px)
+from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, SEARCH_MIN_SIDE, _native_logs_silenced, blendshape_scores,
+                         create_landmarker, face_score, faces_px, find_faces, import_mediapipe, shrunk)
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
@@ -59,7 +58,8 @@ SEARCH_EVERY_S = 1.0
 CROP_FACE_SHARE = 0.15
 CROP_LEAVE_SHARE = 0.22
 CROP_FACE_WIDTHS = 4.0
-CROP_RECENTRE = 1 / 6        # the crop is placed anew when the face centre is this share of it off centre
+CROP_RECENTRE = 1 / 6        # the crop is placed anew when the face centre is this share of it off centre ...
+CROP_RESIZE = 1.3            # ... or the side the face now needs differs from its side by this factor
 SEARCH_MIN_SCORE = 0.5       # a searched face counts when the face detector scores it this high
 
 
@@ -127,11 +127,10 @@ class TrackedFace:
     faces_seen: int
 
 
-def _blendshapes(categories) -> np.ndarray:
-    """A landmarker face's blendshape categories -> scores [52] in BLENDSHAPE_NAMES order."""
-    if tuple(c.category_name for c in categories) != BLENDSHAPE_NAMES:
-        raise RuntimeError("MediaPipe blendshape order changed; update vocab.BLENDSHAPE_NAMES")
-    return np.array([c.score for c in categories], np.float32)
+def _face(landmarks_px: np.ndarray, result, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Face k of a landmarker result -> (landmarks [478, 3] px, blendshapes [52], head [4, 4])."""
+    return (landmarks_px, blendshape_scores(result.face_blendshapes[k]),
+            np.asarray(result.facial_transformation_matrixes[k], np.float32))
 
 
 def _box(landmarks_px: np.ndarray) -> np.ndarray:
@@ -230,28 +229,20 @@ class VideoTracker:
         -> [(landmarks [478, 3] px of the frame, blendshapes [52], head_from_canonical [4, 4])]."""
         mp = import_mediapipe()
         x0, y0, w, h = window
-        part = rgb[y0:y0 + h, x0:x0 + w]
-        scale = min(1.0, self.max_side / max(part.shape[:2]))
-        small = part if scale == 1.0 else cv2.resize(
-            part, (max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale))),
-            interpolation=cv2.INTER_AREA)
+        small, scale = shrunk(rgb[y0:y0 + h, x0:x0 + w], self.max_side)
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(small))
         first = which not in self._landmarkers
         landmarker = self._landmarker(which)
         with _native_logs_silenced() if first else contextlib.nullcontext():
             result = landmarker.detect_for_video(image, stamp)
-        return [(xyz, _blendshapes(result.face_blendshapes[k]),
-                 np.asarray(result.facial_transformation_matrixes[k], np.float32))
-                for k, xyz in enumerate(landmarks_px(result, small.shape, scale, (x0, y0)))]
+        return [_face(xyz, result, k) for k, xyz in enumerate(faces_px(result, small.shape, scale, (x0, y0)))]
 
     def _searched_faces(self, rgb: np.ndarray) -> list[tuple]:
         """The faces the IMAGE-mode search (whole frame, then smaller windows) finds and the
         face detector confirms -> [(landmarks [478, 3] px, blendshapes [52], head [4, 4])]."""
         self.frames_searched += 1
         faces, boxes = find_faces(rgb)
-        return [(xyz, _blendshapes(result.face_blendshapes[k]),
-                 np.asarray(result.facial_transformation_matrixes[k], np.float32))
-                for xyz, result, k in faces if face_score(xyz, boxes) >= SEARCH_MIN_SCORE]
+        return [_face(xyz, result, k) for xyz, result, k in faces if face_score(xyz, boxes) >= SEARCH_MIN_SCORE]
 
     def _place_crop(self, height: int, width: int) -> None:
         """Follow the face in a crop while it is small: place (or move) the square crop around
@@ -265,7 +256,7 @@ class VideoTracker:
         if self._crop is not None:
             x0, y0, old, _ = self._crop
             off_centre = max(abs(cx - (x0 + old / 2)), abs(cy - (y0 + old / 2))) / old
-            if off_centre <= CROP_RECENTRE and 1 / 1.3 <= side / old <= 1.3:
+            if off_centre <= CROP_RECENTRE and 1 / CROP_RESIZE <= side / old <= CROP_RESIZE:
                 return
         x0 = int(np.clip(round(cx - side / 2), 0, width - side))
         y0 = int(np.clip(round(cy - side / 2), 0, height - side))

@@ -172,14 +172,17 @@ def speech_fit(entries: list, until_frame: int | None = None) -> tuple[float, in
 
 def phone_loop(audio: Audio, offset_s: float = 0.0) -> PhonemeTrack:
     """Free phone recognition (any language) -> PhonemeTrack (method "phone-loop")."""
-    return _phone_loop(audio, offset_s)[0]
+    segs = _phone_segments(audio, offset_s)
+    # each phone is its own "word" for stress purposes: a vowel louder/longer than its
+    # neighbours is not known, so vowels longer than 120 ms count as stressed
+    return _track([[s] for s in segs], "phone-loop", (), audio.duration_s + offset_s, offset_s)
 
 
 def phone_loop_scores(audio: Audio) -> list:
     """What a good transcript would score: the phone loop's phones, aligned as if they were the
     words -> word entries like `forced_align_scored`'s, one per phone.
     Raises AlignmentFailed when the loop recognises nothing."""
-    segs = _phone_loop(audio)[1]
+    segs = _phone_segments(audio)
     phones = [p.upper() for p, _, _ in segs if p.upper() in ARPABET and p.upper() != SILENCE]
     if not phones:
         raise AlignmentFailed("the phone loop recognised no phone")
@@ -192,8 +195,8 @@ def phone_loop_scores(audio: Audio) -> list:
         return [(w.name, w.start, w.duration, w.score) for w in alignment]
 
 
-def _phone_loop(audio: Audio, offset_s: float = 0.0) -> tuple[PhonemeTrack, list[tuple[str, float, float]]]:
-    """The phone loop -> (PhonemeTrack, [(phone, start s, end s)] as recognised)."""
+def _phone_segments(audio: Audio, offset_s: float = 0.0) -> list[tuple[str, float, float]]:
+    """The phone loop -> [(phone, start s, end s)] as recognised (AlignmentFailed if none)."""
     if audio.sample_rate != ALIGN_RATE:
         raise ValueError(f"phone_loop expects {ALIGN_RATE} Hz audio, got {audio.sample_rate}")
     with _LOCK:
@@ -203,9 +206,7 @@ def _phone_loop(audio: Audio, offset_s: float = 0.0) -> tuple[PhonemeTrack, list
                 for s in decoder.seg()]
     if not segs:
         raise AlignmentFailed("the phone loop recognised nothing")
-    # each phone is its own "word" for stress purposes: a vowel louder/longer than its
-    # neighbours is not known, so vowels longer than 120 ms count as stressed
-    return _track([[s] for s in segs], "phone-loop", (), audio.duration_s + offset_s, offset_s), segs
+    return segs
 
 
 def _track(groups: list[list[tuple[str, float, float]]], method: str,

@@ -77,12 +77,17 @@ def _chunks(segments: tuple[TranscriptSegment, ...], duration_s: float) -> list[
     return out
 
 
+def _stop_if_asked(stop: threading.Event | None) -> None:
+    """Raise `Stopped` between alignment steps once the caller has set `stop`."""
+    if stop is not None and stop.is_set():
+        raise Stopped("alignment stopped")
+
+
 def _align_chunks(audio: Audio, chunks: list[tuple[float, float, str]],
                   stop: threading.Event | None = None) -> PhonemeTrack:
     parts: list[PhonemeTrack] = []
     for start, end, text in chunks:
-        if stop is not None and stop.is_set():
-            raise Stopped("alignment stopped")
+        _stop_if_asked(stop)
         piece = _crop(audio, start, end)
         try:
             parts.append(_align_trimming_edges(piece, text, start))
@@ -131,8 +136,7 @@ def transcript_fit(audio: Audio, entries: list) -> tuple[float, float] | None:
 def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) -> PhonemeTrack:
     """The user's transcript, aligned and checked against the speech (`transcript_fit`); the
     phone loop when it cannot be aligned or does not match."""
-    if stop is not None and stop.is_set():
-        raise Stopped("alignment stopped")
+    _stop_if_asked(stop)
     try:
         track, entries = _scored_trimming_edges(audio, transcript, 0.0)
     except AlignmentFailed as exc:
@@ -140,8 +144,7 @@ def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) ->
                     "instead of its words; check --transcript, or leave it out to have the speech "
                     "transcribed", exc)
         return _fallback(audio, 0.0, f"forced alignment failed ({exc})")
-    if stop is not None and stop.is_set():
-        raise Stopped("alignment stopped")
+    _stop_if_asked(stop)
     measured = transcript_fit(audio, entries)
     if measured is not None and (measured[0] < MISMATCH_FIT or measured[1] < MISMATCH_COVERAGE):
         log.warning("the transcript does not match the speech (fit %.0f, covering %.0f%% of it; a matching "
