@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from emoface.analyze import topology as topo
 from emoface.types import RigParams
 from emoface.vocab import AU_IDS, AU_INDEX
 
@@ -180,3 +179,19 @@ def test_a_small_face_in_a_panorama_is_found(astronaut_rgb):
     own = analyze_image(astronaut_rgb).landmarks_px
     found = analyze_image(strip).landmarks_px
     assert np.abs(found[:468, :2] - own[:468, :2] - [3100, 0]).max() < 3.0
+
+
+def test_the_window_search_does_not_take_colour_wheels_for_faces():
+    """A 1920x1080 frame of tiled colour wheels has no face. Searched in windows, the landmarker
+    found 12 "faces" in it (detector scores 0.52-0.65), and `express` painted a smiling mouth
+    onto a wheel; now a window's face counts only when the detector confirms it."""
+    import skimage.data
+
+    from emoface.analyze.landmarker import analyze_image
+    from emoface.errors import NoFaceError
+
+    wheel = skimage.data.colorwheel()[..., :3]
+    reps = (-(-1080 // wheel.shape[0]), -(-1920 // wheel.shape[1]), 1)
+    frame = np.ascontiguousarray(np.tile(wheel, reps)[:1080, :1920])
+    with pytest.raises(NoFaceError, match="no face found"):
+        analyze_image(frame)

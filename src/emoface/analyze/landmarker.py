@@ -32,6 +32,14 @@ CONFIDENT_FACE = 0.75
 # found whole: windows down to this side (px), at most this many.
 SEARCH_MIN_SIDE = 4 * MIN_FACE_PX
 SEARCH_MAX_WINDOWS = 48
+# A face found only in a search window is kept when the detector confirms it: its score there,
+# or on a crop CONFIRM_WIDTHS face widths wide around it (shrunk to at most CONFIRM_SIDE px),
+# reaches CONFIDENT_FACE. In a window a real face can score low (it is small there), and so can
+# textures: tiled colour wheels gave 12 false faces at 0.52-0.65 and a cat's face 0.58. In the
+# crop, real faces of 66-134 px from 1920x1080 frames score 0.91-0.95 and those 0.32-0.40
+# (out/s27/confirm.py, session 27).
+CONFIRM_WIDTHS = 3.0
+CONFIRM_SIDE = 256
 
 
 _warmed_up = False  # first detect() done (with native start-up logs silenced)
@@ -134,14 +142,15 @@ def _native_logs_silenced():
         os.close(devnull)
 
 
-def _detect(rgb: np.ndarray):
-    """-> (landmarker result, [(score, x0, y0, x1, y1) px] face detections)."""
+def _detect(rgb: np.ndarray, landmarks: bool = True):
+    """-> (landmarker result, or None when not `landmarks`; [(score, x0, y0, x1, y1) px] face
+    detections)."""
     mp = import_mediapipe()
     image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
     global _warmed_up
     with _native_logs_silenced() if not _warmed_up else contextlib.nullcontext():
         detections = _detector().detect(image).detections
-        result = _landmarker().detect(image)
+        result = _landmarker().detect(image) if landmarks else None
     _warmed_up = True
     boxes = [(d.categories[0].score, d.bounding_box.origin_x, d.bounding_box.origin_y,
               d.bounding_box.origin_x + d.bounding_box.width,
@@ -243,11 +252,25 @@ def _distinct(faces: list) -> list:
     return kept
 
 
+def confirmed(rgb: np.ndarray, landmarks_px: np.ndarray, boxes) -> bool:
+    """Whether the face detector confirms a face found in a search window (see CONFIRM_WIDTHS):
+    landmarks_px [>=468, 3] px of the RGB image, boxes: the window's detections."""
+    if face_score(landmarks_px, boxes) >= CONFIDENT_FACE:
+        return True
+    height, width = rgb.shape[:2]
+    (cx, cy), half = landmarks_px[:468, :2].mean(0), CONFIRM_WIDTHS * np.ptp(landmarks_px[:468, 0]) / 2
+    x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
+    crop = rgb[y0:min(height, int(cy + half) + 1), x0:min(width, int(cx + half) + 1)]
+    _, crop_boxes = _detect(shrunk(crop, CONFIRM_SIDE)[0], landmarks=False)
+    return max((b[0] for b in crop_boxes), default=0.0) >= CONFIDENT_FACE
+
+
 def find_faces(rgb: np.ndarray) -> tuple[list, list]:
     """All faces of an RGB uint8 [H, W, 3] image: the whole image is searched first; if it shows
     none, smaller windows of it (`search_windows`, coarse to fine, stopping at the first size
-    that shows a face) -> ([(landmarks [478, 3] px, landmarker result, index in it)],
-    [(score, x0, y0, x1, y1) px] detector boxes), both in px of the whole image."""
+    that shows a face the detector confirms, `confirmed`) -> ([(landmarks [478, 3] px,
+    landmarker result, index in it)], [(score, x0, y0, x1, y1) px] detector boxes), both in px
+    of the whole image."""
     height, width = rgb.shape[:2]
     faces, boxes = _faces_in_window(rgb, 0, 0, width, height)
     for level in ([] if faces else search_windows(height, width)):
@@ -255,8 +278,8 @@ def find_faces(rgb: np.ndarray) -> tuple[list, list]:
             found, found_boxes = _faces_in_window(rgb, x0, y0, side, side)
             faces += found
             boxes += found_boxes
+        faces = [f for f in _distinct(faces) if confirmed(rgb, f[0], boxes)]
         if faces:
-            faces = _distinct(faces)
             break
     return faces, boxes
 

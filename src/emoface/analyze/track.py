@@ -60,7 +60,10 @@ CROP_LEAVE_SHARE = 0.22
 CROP_FACE_WIDTHS = 4.0
 CROP_RECENTRE = 1 / 6        # the crop is placed anew when the face centre is this share of it off centre ...
 CROP_RESIZE = 1.3            # ... or the side the face now needs differs from its side by this factor
-SEARCH_MIN_SCORE = 0.5       # a searched face counts when the face detector scores it this high
+# a face the search finds in the whole frame counts when the face detector scores it this
+# high; one found only in a smaller window must also pass `landmarker.confirmed` (>= 0.75 in a
+# crop around it), which turns away textures such as tiled colour wheels
+SEARCH_MIN_SCORE = 0.5
 
 
 @dataclass(frozen=True)
