@@ -252,7 +252,7 @@ def _distinct(faces: list) -> list:
     return kept
 
 
-def confirmed(rgb: np.ndarray, landmarks_px: np.ndarray, boxes) -> bool:
+def _confirmed(rgb: np.ndarray, landmarks_px: np.ndarray, boxes) -> bool:
     """Whether the face detector confirms a face found in a search window (see CONFIRM_WIDTHS):
     landmarks_px [>=468, 3] px of the RGB image, boxes: the window's detections."""
     if face_score(landmarks_px, boxes) >= CONFIDENT_FACE:
@@ -268,7 +268,7 @@ def confirmed(rgb: np.ndarray, landmarks_px: np.ndarray, boxes) -> bool:
 def find_faces(rgb: np.ndarray) -> tuple[list, list]:
     """All faces of an RGB uint8 [H, W, 3] image: the whole image is searched first; if it shows
     none, smaller windows of it (`search_windows`, coarse to fine, stopping at the first size
-    that shows a face the detector confirms, `confirmed`) -> ([(landmarks [478, 3] px,
+    that shows a face the detector confirms, `_confirmed`) -> ([(landmarks [478, 3] px,
     landmarker result, index in it)], [(score, x0, y0, x1, y1) px] detector boxes), both in px
     of the whole image."""
     height, width = rgb.shape[:2]
@@ -278,7 +278,7 @@ def find_faces(rgb: np.ndarray) -> tuple[list, list]:
             found, found_boxes = _faces_in_window(rgb, x0, y0, side, side)
             faces += found
             boxes += found_boxes
-        faces = [f for f in _distinct(faces) if confirmed(rgb, f[0], boxes)]
+        faces = [f for f in _distinct(faces) if _confirmed(rgb, f[0], boxes)]
         if faces:
             break
     return faces, boxes

@@ -61,7 +61,7 @@ CROP_FACE_WIDTHS = 4.0
 CROP_RECENTRE = 1 / 6        # the crop is placed anew when the face centre is this share of it off centre ...
 CROP_RESIZE = 1.3            # ... or the side the face now needs differs from its side by this factor
 # a face the search finds in the whole frame counts when the face detector scores it this
-# high; one found only in a smaller window must also pass `landmarker.confirmed` (>= 0.75 in a
+# high; one found only in a smaller window must also pass `landmarker._confirmed` (>= 0.75 in a
 # crop around it), which turns away textures such as tiled colour wheels
 SEARCH_MIN_SCORE = 0.5
 
