@@ -32,6 +32,8 @@ class VideoJudgement:
     cpbd:       [T] float64 CPBD sharpness in [0, 1], NaN where not measured (stride) or flat.
     emotion:    [T, 7] float64 fer probabilities in `EMOTION_CLASSES` order, NaN where not judged.
     identity:   [T, 128] float64 dlib embeddings, NaN where not computed (stride) or no face.
+    mouth_steady: [T] float64 `judge.dlib_face.steady_mouth_opening` (dlib's mouth opening, the
+                median over jittered face boxes), NaN where not read (`steady_mouth`) or no face.
     """
 
     fps: float
@@ -42,6 +44,7 @@ class VideoJudgement:
     cpbd: np.ndarray
     emotion: np.ndarray
     identity: np.ndarray
+    mouth_steady: np.ndarray
 
     def __len__(self) -> int:
         return len(self.face_found)
@@ -81,7 +84,7 @@ def _shrink(rgb: np.ndarray, max_side: int | None) -> tuple[np.ndarray, float]:
 
 def judge_frames(frames: Iterable[np.ndarray], fps: float, *, frame_stride: int = 1,
                  emotion: bool = False, emotion_stride: int = 1, cpbd_stride: int = 1,
-                 identity_stride: int = 0, max_side: int | None = None,
+                 identity_stride: int = 0, max_side: int | None = None, steady_mouth: bool = False,
                  total: int | None = None, progress: bool | str = False) -> VideoJudgement:
     """Judge a sequence of RGB uint8 [H, W, 3] frames (all the same size).
 
@@ -92,11 +95,14 @@ def judge_frames(frames: Iterable[np.ndarray], fps: float, *, frame_stride: int 
     identity_stride: dlib identity embedding on every n-th frame with a face (0 = never).
     max_side:        judge a copy shrunk to this long side in px (faster on big frames; landmarks
                      are scaled back to the frame's px); CPBD always sees the full frame.
+    steady_mouth:    also read the mouth opening as the median over jittered face boxes (27
+                     landmark fits per frame instead of one).
     total:           number of frames, for the progress bar only.
     progress:        a tqdm bar on stderr (a string is used as its label).
     """
     from tqdm import tqdm
 
+    from ..judge.dlib_face import steady_mouth_opening
     from ..judge.emotion import judge_emotion
     from .cpbd import cpbd
 
@@ -114,21 +120,25 @@ def judge_frames(frames: Iterable[np.ndarray], fps: float, *, frame_stride: int 
         lm = np.full((68, 2), np.nan)
         probs = np.full(len(EMOTION_CLASSES), np.nan)
         ident = np.full(128, np.nan)
+        mouth = np.nan
         if shape is not None:
             lm = (np.array([(p.x, p.y) for p in shape.parts()], np.float64) + 0.5) / scale - 0.5
             if emotion and t % max(1, emotion_stride) == 0:
                 probs = np.array(list(judge_emotion(small, box=box).values()), np.float64)
             if identity_stride and t % identity_stride == 0:
                 ident = _embedding(small, shape)
+            if steady_mouth:
+                mouth = steady_mouth_opening(small, box)
         sharp = cpbd(rgb) if cpbd_stride and t % cpbd_stride == 0 else np.nan
-        rows.append((t, shape is not None, lm, sharp, probs, ident))
+        rows.append((t, shape is not None, lm, sharp, probs, ident, mouth))
     if not rows:
         return VideoJudgement(float(fps), size_wh, np.zeros(0, int), np.zeros(0, bool),
                               np.zeros((0, 68, 2)), np.zeros(0), np.zeros((0, len(EMOTION_CLASSES))),
-                              np.zeros((0, 128)))
-    index, found, lms, sharp, probs, ident = zip(*rows)
+                              np.zeros((0, 128)), np.zeros(0))
+    index, found, lms, sharp, probs, ident, mouth = zip(*rows)
     return VideoJudgement(float(fps), size_wh, np.array(index, int), np.array(found, bool),
-                          np.stack(lms), np.array(sharp, np.float64), np.stack(probs), np.stack(ident))
+                          np.stack(lms), np.array(sharp, np.float64), np.stack(probs), np.stack(ident),
+                          np.array(mouth, np.float64))
 
 
 def judge_video(path: str | os.PathLike, **options) -> VideoJudgement:
