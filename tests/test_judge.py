@@ -258,8 +258,7 @@ def test_steady_mouth_opening_barely_moves_with_the_face_box():
     (bench/edit_targets.py: a re-encoded clip read r 0.94 against itself): a box shifted by 2 %
     of the face must move it by well under what it moves the plain reading."""
     def plain(frame, box):
-        shape = dlib_face._full_object_detection(frame, box)
-        return mouth_opening(np.array([(p.x, p.y) for p in shape.parts()], np.float32))
+        return mouth_opening(dlib_face.landmarks_in_box(frame, box))
 
     moved_plain, moved_steady = [], []
     for video in ("mead_W011_surprised_256.mp4", "mead_W009_neutral_256.mp4"):

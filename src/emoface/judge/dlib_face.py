@@ -142,9 +142,14 @@ def landmarks68(image_rgb: np.ndarray) -> np.ndarray | None:
     """
     image = _as_dlib_image(image_rgb)
     box = largest_face_box(image)
-    if box is None:
-        return None
-    shape = _full_object_detection(image, box)
+    return None if box is None else landmarks_in_box(image, box)
+
+
+def landmarks_in_box(image_rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """dlib's 68 iBUG landmarks fitted in a given face box (x, y, w, h) px -> [68, 2] float32 px.
+
+    image_rgb: RGB uint8 [H, W, 3] (or gray [H, W])."""
+    shape = _full_object_detection(_as_dlib_image(image_rgb), box)
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float32)
 
 
@@ -230,6 +235,5 @@ def steady_mouth_opening(image_rgb: np.ndarray, box: tuple[int, int, int, int]) 
                 cx, cy = x + w / 2 + dx * w, y + h / 2 + dy * h
                 bw, bh = w * scale, h * scale
                 moved = (round(cx - bw / 2), round(cy - bh / 2), round(bw), round(bh))
-                shape = _full_object_detection(image, moved)
-                readings.append(mouth_opening(np.array([(p.x, p.y) for p in shape.parts()], np.float32)))
+                readings.append(mouth_opening(landmarks_in_box(image, moved)))
     return float(np.median(readings))
