@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO / "src"))
 
 from emoface.drive.align import AlignmentFailed  # noqa: E402
 from emoface.drive.speech import (MISMATCH_COVERAGE, MISMATCH_FIT, _scored_trimming_edges,  # noqa: E402
-                                  transcript_fit)
+                                  transcript_fit, transcript_matches)
 from emoface.drive.transcribe import transcribe  # noqa: E402
 from emoface.drive.tts import synthesize  # noqa: E402
 from emoface.io.audio import load_audio  # noqa: E402
@@ -78,10 +78,6 @@ def fit_of(audio, text: str) -> tuple[float, float] | None:
     return transcript_fit(audio, entries)
 
 
-def passes(measured: tuple[float, float]) -> bool:
-    return measured[0] >= MISMATCH_FIT and measured[1] >= MISMATCH_COVERAGE
-
-
 def main() -> int:
     data = clips()
     texts = [text for _, _, text in data] + SHORT_WRONG
@@ -104,14 +100,14 @@ def main() -> int:
                 right.append(measured)
             else:
                 wrong_aligned += 1
-                if passes(measured):
+                if transcript_matches(measured):
                     wrong_passing.append((name, text))
         print(f"{name:28s}" + "".join(row))
-    print(f"\nright transcripts passing: {sum(passes(m) for m in right)} of {len(data)} "
+    print(f"\nright transcripts passing: {sum(transcript_matches(m) for m in right)} of {len(data)} "
           f"(fit min {min(m[0] for m in right):.0f}, coverage min {min(m[1] for m in right):.2f})")
     print(f"wrong transcripts that aligned: {wrong_aligned}; passing as a match: {len(wrong_passing)} {wrong_passing}")
     print(f"alignment + check: median {np.median(seconds):.3f} s per second of speech")
-    ok = len(right) == len(data) and all(passes(m) for m in right) and not wrong_passing
+    ok = len(right) == len(data) and all(transcript_matches(m) for m in right) and not wrong_passing
     print("separated:", "yes" if ok else "NO")
     return 0 if ok else 1
 

@@ -133,6 +133,11 @@ def transcript_fit(audio: Audio, entries: list) -> tuple[float, float] | None:
     return score - loop_score, frames / loop_frames
 
 
+def transcript_matches(measured: tuple[float, float]) -> bool:
+    """Whether a `transcript_fit` (fit, coverage) passes both bars (MISMATCH_FIT, MISMATCH_COVERAGE)."""
+    return measured[0] >= MISMATCH_FIT and measured[1] >= MISMATCH_COVERAGE
+
+
 def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) -> PhonemeTrack:
     """The user's transcript, aligned and checked against the speech (`transcript_fit`); the
     phone loop when it cannot be aligned or does not match."""
@@ -146,7 +151,7 @@ def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) ->
         return _fallback(audio, 0.0, f"forced alignment failed ({exc})")
     _stop_if_asked(stop)
     measured = transcript_fit(audio, entries)
-    if measured is not None and (measured[0] < MISMATCH_FIT or measured[1] < MISMATCH_COVERAGE):
+    if measured is not None and not transcript_matches(measured):
         log.warning("the transcript does not match the speech (fit %.0f, covering %.0f%% of it; a matching "
                     "one fits above %.0f and covers most of it): the lips follow the sounds instead of its "
                     "words; check --transcript, or leave it out to have the speech transcribed",
