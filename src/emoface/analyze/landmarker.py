@@ -159,16 +159,26 @@ def _detect(rgb: np.ndarray, landmarks: bool = True):
     return result, boxes
 
 
+def _mesh_centre(landmarks_px: np.ndarray) -> np.ndarray:
+    """[2] px: the mean of a face's 468 mesh points (landmarks_px [>=468, >=2] px)."""
+    return landmarks_px[:468, :2].mean(0)
+
+
+def _mesh_width(landmarks_px: np.ndarray) -> np.floating:
+    """The x extent (px) of a face's 468 mesh points (landmarks_px [>=468, >=2] px)."""
+    return np.ptp(landmarks_px[:468, 0])
+
+
 def face_score(landmarks_px: np.ndarray, boxes) -> float:
     """Best detector score among boxes containing this face's centre (0 if none)."""
-    cx, cy = landmarks_px[:468, :2].mean(0)
+    cx, cy = _mesh_centre(landmarks_px)
     return max((b[0] for b in boxes if b[1] <= cx <= b[3] and b[2] <= cy <= b[4]), default=0.0)
 
 
 def choose_face(faces: list[np.ndarray], boxes) -> int:
     """Index of the largest confidently detected face (or the best-scored one if none is)."""
     scores = [face_score(f, boxes) for f in faces]
-    widths = [float(f[:468, 0].max() - f[:468, 0].min()) for f in faces]
+    widths = [float(_mesh_width(f)) for f in faces]
     confident = [i for i, s in enumerate(scores) if s >= CONFIDENT_FACE]
     if confident:
         return max(confident, key=lambda i: widths[i])
@@ -246,8 +256,8 @@ def _distinct(faces: list) -> list:
     within a third of a face width)."""
     kept = []
     for face in faces:
-        centre, width = face[0][:468, :2].mean(0), np.ptp(face[0][:468, 0])
-        if all(np.linalg.norm(centre - k[0][:468, :2].mean(0)) > width / 3 for k in kept):
+        centre, width = _mesh_centre(face[0]), _mesh_width(face[0])
+        if all(np.linalg.norm(centre - _mesh_centre(k[0])) > width / 3 for k in kept):
             kept.append(face)
     return kept
 
@@ -258,7 +268,7 @@ def _confirmed(rgb: np.ndarray, landmarks_px: np.ndarray, boxes) -> bool:
     if face_score(landmarks_px, boxes) >= CONFIDENT_FACE:
         return True
     height, width = rgb.shape[:2]
-    (cx, cy), half = landmarks_px[:468, :2].mean(0), CONFIRM_WIDTHS * np.ptp(landmarks_px[:468, 0]) / 2
+    (cx, cy), half = _mesh_centre(landmarks_px), CONFIRM_WIDTHS * _mesh_width(landmarks_px) / 2
     x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
     crop = rgb[y0:min(height, int(cy + half) + 1), x0:min(width, int(cx + half) + 1)]
     _, crop_boxes = _detect(shrunk(crop, CONFIRM_SIDE)[0], landmarks=False)
@@ -298,7 +308,7 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
         raise NoFaceError("no face found in the image (a frontal, well-lit face works best)")
     best = choose_face([f[0] for f in faces], boxes)
     landmarks, result, index = faces[best]
-    face_width = float(landmarks[:468, 0].max() - landmarks[:468, 0].min())
+    face_width = float(_mesh_width(landmarks))
     if face_width < MIN_FACE_PX:
         raise NoFaceError(
             f"the face is only {face_width:.0f} px wide; emoface needs at least {MIN_FACE_PX} px "
