@@ -14,8 +14,8 @@ from ..rig.deform import FaceFit
 from .control_mesh import ControlMesh, build_control_mesh
 from .creases import shade_creases
 from .eyes import EyeSource, measure_eyes, paint_eyes
-from .mouth import (lip_change, lip_edges, lip_texture_points, lips_tooth_rule, mouth_palette,
-                    own_teeth_colour, paint_lip_seam, paint_mouth_interior, source_mouth_open)
+from .mouth import (lip_change, lip_edges, lip_texture_points, mouth_palette, own_teeth_reading,
+                    paint_lip_seam, paint_mouth_interior, source_mouth_open)
 from .own_teeth import OwnTeeth, measure_own_teeth
 from .warp_fast import backward_map
 
@@ -55,10 +55,9 @@ class RenderSource:
             rings = (topo.UPPER_LIP_RINGS, topo.LOWER_LIP_RINGS)
             upper, lower = lip_edges(image, landmarks_px, rings)
             texture = lip_texture_points(landmarks_px, upper, lower, rings)
-            teeth = own_teeth_colour(image, landmarks_px)
+            teeth, is_tooth = own_teeth_reading(image, landmarks_px)
             if teeth is not None:
                 palette = dict(palette, teeth=teeth)
-            is_tooth = lips_tooth_rule(image, landmarks_px)
             if is_tooth is not None:
                 own_teeth = measure_own_teeth(image, upper, lower, is_tooth)
         return RenderSource(image, landmarks_px, build_control_mesh(landmarks_px, image.shape[:2]),

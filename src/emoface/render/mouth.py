@@ -465,25 +465,23 @@ def tooth_rule(lips_lab: np.ndarray):
     return is_tooth
 
 
-def lips_tooth_rule(image: np.ndarray, landmarks: np.ndarray):
-    """`tooth_rule` for this portrait's lips, or None where the mouth is too small to read.
-    image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
-    crop = _mouth_crop(image, landmarks)
-    return None if crop is None else tooth_rule(crop[1][crop[3]])
+def own_teeth_reading(image: np.ndarray, landmarks: np.ndarray):
+    """What an open-mouth portrait's own teeth look like, from one crop of its mouth ->
+    (colour, is_tooth), each None where the mouth is too small to read; colour is also None
+    where it shows too few teeth.
 
-
-def own_teeth_colour(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray | None:
-    """float32 RGB [3] of the teeth an open-mouth portrait shows, or None where it shows too few:
-    the lightest quarter of the pixels inside the inner lips that look like teeth by the rule of
-    `lip_edges` (lighter than most of the lip, much less saturated), so that drawn teeth match
-    the person's own. image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
+    is_tooth: `tooth_rule` for this portrait's lips. colour: float32 RGB [3], the lightest
+    quarter of the pixels inside the inner lips that pass is_tooth (lighter than most of the
+    lip, much less saturated: the rule of `lip_edges`), so that drawn teeth match the person's
+    own. image: RGB uint8 [H, W, 3]; landmarks: [478, >=2] px."""
     crop = _mouth_crop(image, landmarks)
     if crop is None:
-        return None
+        return None, None
     rgb, lab, in_mouth, in_lips = crop
-    teeth = in_mouth & tooth_rule(lab[in_lips])(lab)
+    is_tooth = tooth_rule(lab[in_lips])
+    teeth = in_mouth & is_tooth(lab)
     if teeth.sum() < 12:
-        return None
+        return None, is_tooth
     pix = rgb[teeth]
     lightness = pix.mean(1)
-    return pix[lightness >= np.percentile(lightness, 75)].mean(0).astype(np.float32)
+    return pix[lightness >= np.percentile(lightness, 75)].mean(0).astype(np.float32), is_tooth

@@ -76,7 +76,7 @@ def measure_own_teeth(image: np.ndarray, upper_edge: np.ndarray, lower_edge: np.
 
     image: RGB uint8 [H, W, 3]; upper_edge / lower_edge: [N, 2] px, where the lips really end
     (`mouth.lip_edges`), from one inner mouth corner to the other (the crown's length is measured
-    in half their distance); is_tooth: Lab samples [n, 3] -> [n] bool (`mouth.lips_tooth_rule`)."""
+    in half their distance); is_tooth: Lab samples [n, 3] -> [n] bool (`mouth.own_teeth_reading`)."""
     half_width_px = 0.5 * float(np.linalg.norm(upper_edge[-1] - upper_edge[0]))
     pts = np.concatenate([upper_edge, lower_edge]).astype(np.float32)
     h, w = image.shape[:2]
