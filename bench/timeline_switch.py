@@ -77,8 +77,8 @@ def main() -> int:
     rows = []
     for portrait in portraits:
         video = args.out / f"{portrait.stem}.mp4"
-        result = animate(str(portrait), str(args.media / SPEECH), video, timeline=keys,
-                         transcript=TRANSCRIPT, size=args.size, pose_scale=0.5)
+        animate(str(portrait), str(args.media / SPEECH), video, timeline=keys,
+                transcript=TRANSCRIPT, size=args.size, pose_scale=0.5)
         fps, probs = judge_track(video)
         duration = len(probs) / fps
         for before, key, after in zip(keys, keys[1:], keys[2:] + [None]):

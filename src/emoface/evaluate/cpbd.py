@@ -98,7 +98,6 @@ def edge_widths(gray: np.ndarray, edges: np.ndarray) -> np.ndarray:
     direction = _edge_direction(gray)
     inner = np.zeros((h, w), bool)
     inner[1:-1, 1:-1] = True
-    cols = np.broadcast_to(np.arange(w), (h, w))
     for sign in (1, -1):
         at = edges & inner & (direction == sign)
         if not at.any():

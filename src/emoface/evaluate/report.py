@@ -58,8 +58,8 @@ def _express(sec: dict, folder: Path) -> list[str]:
     neutral = s.get("neutral (level 0)", {}).get("accuracy", {}).get("0")
     out += [f"Level-0 renders read as neutral: {fmt(neutral)} of portraits. "
             "The judge has no contempt class, so contempt is not measured.", ""]
-    out += [f"![accuracy](express_accuracy.png)", "", f"![probability](express_probability.png)", ""]
-    out += [f"Contact sheets: " + ", ".join(f"[{p.name}]({p.name})"
+    out += ["![accuracy](express_accuracy.png)", "", "![probability](express_probability.png)", ""]
+    out += ["Contact sheets: " + ", ".join(f"[{p.name}]({p.name})"
                                             for p in sorted(folder.glob("express_*.png"))
                                             if p.name not in ("express_accuracy.png",
                                                               "express_probability.png")), ""]
