@@ -10,11 +10,11 @@ dlib's per-frame mouth opening (output vs clip), and saves a contact sheet (clip
 reenacted frames, face crops) to OUT/contact_sheet.png.
 
     .venv/bin/python bench/reenact_targets.py [--media DIR] [--out out/reenact] [--size 512]
-
-It renders at `emoface reenact`'s default size (512 px long side, about 3 min 15 s here); the
-judge's class moves with the size on some pairs (at 256 px: 60 % against 53 % at 512 in
-session 29), so figures are compared at one size.
     .venv/bin/python bench/reenact_targets.py --calibrate   # the constants of reenactment.retarget
+
+The targets are rendered at `emoface reenact`'s default size (512 px long side, about 3 min
+15 s here); the judge's class moves with the size on some pairs (at 256 px: 60 % against 53 %
+at 512 in session 29), so figures are compared at one size.
 
 --calibrate measures what `reenactment.retarget` uses (MediaPipe readback, no judge): for each
 candidate AU and reader, the reading change / 5 when the rig renders that AU at +5 on each
