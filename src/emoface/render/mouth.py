@@ -339,7 +339,7 @@ def lip_edges(image: np.ndarray, landmarks: np.ndarray, lip_rings: tuple) -> tup
     ks = slice(2, -2)
     t = np.linspace(0.45, 0.9, 8)[:, None, None]
     lip = sample_points(lab, np.concatenate([(ui[ks] + t * (uo[ks] - ui[ks])).reshape(-1, 2),
-                                       (li[ks] + t * (lo[ks] - li[ks])).reshape(-1, 2)]) - origin)
+                                             (li[ks] + t * (lo[ks] - li[ks])).reshape(-1, 2)]) - origin)
     chroma = float(np.median(np.hypot(lip[:, 1], lip[:, 2])))
     if chroma < LIP_MIN_CHROMA:
         return ui, li
