@@ -19,3 +19,10 @@ class NoFaceError(EmofaceError):
 
 class Stopped(Exception):
     """Work running beside the main thread was told to stop (its result is no longer wanted)."""
+
+
+def stop_if_asked(stop, what: str) -> None:
+    """Raise `Stopped` ("`what` stopped") once the caller has set `stop` (a threading.Event, or
+    None for work that cannot be stopped)."""
+    if stop is not None and stop.is_set():
+        raise Stopped(f"{what} stopped")

@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from ..errors import Stopped
+from ..errors import stop_if_asked
 from ..types import Audio, PhonemeTrack
 from .align import (FRAME_S, AlignmentFailed, forced_align_scored, phone_loop, phone_loop_scores, speech_fit,
                     tile)
@@ -77,17 +77,11 @@ def _chunks(segments: tuple[TranscriptSegment, ...], duration_s: float) -> list[
     return out
 
 
-def _stop_if_asked(stop: threading.Event | None) -> None:
-    """Raise `Stopped` between alignment steps once the caller has set `stop`."""
-    if stop is not None and stop.is_set():
-        raise Stopped("alignment stopped")
-
-
 def _align_chunks(audio: Audio, chunks: list[tuple[float, float, str]],
                   stop: threading.Event | None = None) -> PhonemeTrack:
     parts: list[PhonemeTrack] = []
     for start, end, text in chunks:
-        _stop_if_asked(stop)
+        stop_if_asked(stop, "alignment")
         piece = _crop(audio, start, end)
         try:
             parts.append(_align_trimming_edges(piece, text, start))
@@ -141,7 +135,7 @@ def transcript_matches(measured: tuple[float, float]) -> bool:
 def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) -> PhonemeTrack:
     """The user's transcript, aligned and checked against the speech (`transcript_fit`); the
     phone loop when it cannot be aligned or does not match."""
-    _stop_if_asked(stop)
+    stop_if_asked(stop, "alignment")
     try:
         track, entries = _scored_trimming_edges(audio, transcript, 0.0)
     except AlignmentFailed as exc:
@@ -149,7 +143,7 @@ def _align_given(audio: Audio, transcript: str, stop: threading.Event | None) ->
                     "instead of its words; check --transcript, or leave it out to have the speech "
                     "transcribed", exc)
         return _fallback(audio, 0.0, f"forced alignment failed ({exc})")
-    _stop_if_asked(stop)
+    stop_if_asked(stop, "alignment")
     measured = transcript_fit(audio, entries)
     if measured is not None and not transcript_matches(measured):
         log.warning("the transcript does not match the speech (fit %.0f, covering %.0f%% of it; a matching "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import EmofaceError, Stopped
+from ..errors import EmofaceError, stop_if_asked
 from ..types import Audio
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,5 @@ def transcribe(audio: Audio, threads: int = 2, stop: threading.Event | None = No
     for s in segments:   # a generator: each step decodes the next window
         out.append(TranscriptSegment(s.text, float(s.start), float(s.end), float(s.avg_logprob),
                                      float(s.no_speech_prob)))
-        if stop is not None and stop.is_set():
-            raise Stopped("transcription stopped")
+        stop_if_asked(stop, "transcription")
     return Transcript(tuple(out))
