@@ -105,3 +105,29 @@ def test_cpbd_ideal_step_edge_is_sharp():
     assert C.cpbd(img) == pytest.approx(1.0)
     soft = cv2.GaussianBlur(img, (0, 0), 6.0)           # the same edge ~25 px wide
     assert C.cpbd(soft) == pytest.approx(0.0)
+
+
+def test_au_edit_summary_names_the_portraits_that_did_not_move():
+    """The AU-edit table says which portrait missed and by how much, not only '4/5'."""
+    from emoface.evaluate.config import SuiteConfig
+    from emoface.evaluate.report import _au_edits
+    from emoface.evaluate.stills import summarize_au_edits
+    from emoface.vocab import AU_IDS
+
+    config = SuiteConfig()
+    k = AU_IDS.index(5)
+
+    def change(own: float) -> list:
+        v = np.zeros(len(AU_IDS))
+        v[k] = own
+        return v.tolist()
+
+    changes = {"a.png": {"5": {"plus": change(0.4), "minus": change(-0.3)}},
+               "b.png": {"5": {"plus": change(0.05), "minus": change(0.2)}}}   # b moves neither way
+    row = summarize_au_edits(changes, config)["5"]
+    assert (row["plus"]["moved"], row["plus"]["of"], row["minus"]["moved"]) == (1, 2, 1)
+    assert row["plus"]["missed"] == [{"portrait": "b.png", "change": pytest.approx(0.05)}]
+    assert row["minus"]["missed"] == [{"portrait": "b.png", "change": pytest.approx(0.2)}]
+    section = {"delta": 2.5, "reader": "test", "summary": {"5": row}}
+    text = "\n".join(_au_edits(section))
+    assert "AU5 +2.5 on b.png (+0.05)" in text and "AU5 -2.5 on b.png (+0.20)" in text

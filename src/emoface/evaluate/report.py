@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plots
+from .stills import AU_MOVE_MIN
 
 SECTION_TITLES = {
     "express": "Still expressions (`express`), judged by fer",
@@ -71,7 +72,7 @@ def _au_edits(sec: dict) -> list[str]:
            f"from the portrait showing it (the emotion whose level-3 prototype has the AU most, "
            f"column 'base of -'); the change of that AU's reading (0-5 scale) from the unedited "
            f"render, mean over portraits; 'moved' counts portraits where it moved the requested "
-           f"way by > 0.1. Reader: {sec['reader']}.", ""]
+           f"way by > {AU_MOVE_MIN:g}. Reader: {sec['reader']}.", ""]
     rows = []
     for au, r in sec["summary"].items():
         plus, minus = r["plus"], r["minus"]
@@ -81,6 +82,10 @@ def _au_edits(sec: dict) -> list[str]:
                      f"AU{cross['au']} {cross['change']:+.2f}" if cross else "-"])
     out += table(["AU", "name", f"+{sec['delta']:g}: change", "moved", f"-{sec['delta']:g}: change",
                   "moved", "base of -", "largest other change (+)"], rows)
+    misses = [f"AU{au} {sign}{sec['delta']:g} on {m['portrait']} ({m['change']:+.2f})"
+              for au, r in sec["summary"].items() for name, sign in (("plus", "+"), ("minus", "-"))
+              for m in r[name].get("missed", ())]
+    out += [f"Not moved the requested way: {'; '.join(misses) if misses else 'none'}.", ""]
     return out + ["![AU edits](au_edits.png)", ""]
 
 

@@ -16,6 +16,7 @@ from .config import SuiteConfig
 from .media import Media
 
 Step = Callable[..., None]
+AU_MOVE_MIN = 0.1   # an AU edit counts as moving its reading when the change exceeds this (0-5 scale)
 
 
 def prepared_portraits(media: Media, config: SuiteConfig) -> list:
@@ -178,30 +179,33 @@ def run_au_edits(portraits: list, config: SuiteConfig, step: Step) -> dict:
 
 def summarize_au_edits(changes: dict, config: SuiteConfig) -> dict:
     """Per AU: mean change of its own reading for +delta and -delta, how many portraits moved
-    the requested way (by > 0.1), and the other AU that moved most (crosstalk)."""
+    the requested way (by > AU_MOVE_MIN), which did not (portrait, change), and the other AU
+    that moved most (crosstalk)."""
     out = {}
     for au in config.aus:
         k = AU_IDS.index(au)
         carrier = carrier_emotion(au)
         row = {"name": AU_NAMES[au], "minus_base": f"{carrier}@3" if carrier else "portrait"}
         for name, sign in (("plus", 1), ("minus", -1)):
-            vecs, applicable = [], 0
-            for per_au in changes.values():
+            vecs, portraits = [], []
+            for portrait, per_au in changes.items():
                 entry = per_au.get(str(au))
                 if not entry or entry.get(name) is None:
                     continue
                 vecs.append(np.asarray(entry[name]))
-                applicable += 1
+                portraits.append(portrait)
             if not vecs:
-                row[name] = {"own_change": None, "moved": 0, "of": 0, "crosstalk": None}
+                row[name] = {"own_change": None, "moved": 0, "of": 0, "crosstalk": None, "missed": []}
                 continue
             mean = np.mean(vecs, axis=0)
             others = np.abs(mean).copy()
             others[k] = -1
             j = int(np.argmax(others))
-            row[name] = {"own_change": float(mean[k]),
-                         "moved": int(sum(sign * v[k] > 0.1 for v in vecs)), "of": applicable,
-                         "crosstalk": {"au": AU_IDS[j], "change": float(mean[j])}}
+            moved = [sign * v[k] > AU_MOVE_MIN for v in vecs]
+            row[name] = {"own_change": float(mean[k]), "moved": int(sum(moved)), "of": len(vecs),
+                         "crosstalk": {"au": AU_IDS[j], "change": float(mean[j])},
+                         "missed": [{"portrait": p, "change": float(v[k])}
+                                    for p, v, ok in zip(portraits, vecs, moved) if not ok]}
         out[str(au)] = row
     return out
 
