@@ -234,10 +234,11 @@ def main(argv=None) -> int:
                     speed_512.append(fps)
                 got = judge(out, args.judge_stride)
                 out_info = video_info(out)
-                acc, prob, top, _ = emotion_scores(got, emotion)
+                acc, prob, top, mean = emotion_scores(got, emotion)
                 row = {"frames_per_s": fps, "frames_out": out_info.frame_count, "fps_out": out_info.fps,
                        "has_audio_out": out_info.has_audio, "judge_top_class": top, "judge_match": top == emotion,
                        "judge_frame_accuracy": acc, "judge_target_probability": prob,
+                       "judge_mean_probabilities": mean,
                        "input_target_probability": (ref_mean or {}).get(emotion),
                        "jitter": jitter(got.landmarks), "jitter_upper": jitter(got.landmarks, UPPER_FACE)}
                 row["jitter_ratio"] = row["jitter"] / entry["input_jitter"]
@@ -248,7 +249,7 @@ def main(argv=None) -> int:
                 rows.append((f"{emotion} @{args.level:g}", sample_frames(out, indices)))
                 print(f"{video.name:30s} {emotion:9s} r={row['mouth_r']:.3f} (best {row['mouth_r_best']:.3f} "
                       f"at lag {row['mouth_best_lag']:+d}; steady {row['mouth_r_steady']:.3f}) "
-                      f"judge={top} (input {ref_top}) "
+                      f"judge={top} {(mean or {}).get(top, float('nan')):.2f} (input {ref_top}) "
                       f"p={prob:.2f} jitter x{row['jitter_ratio']:.3f} (brows/eyes x{row['jitter_ratio_upper']:.3f}, "
                       f"pixels x{row['pixel_flicker_ratio']:.3f}) {fps:.1f} frames/s "
                       f"[re-encoded r {entry['reencoded_mouth_r']:.3f}, steady "
