@@ -1,6 +1,5 @@
 """Renderer known answers: identity, fast vs reference warp, locality, mouth interior."""
 import numpy as np
-import pytest
 
 from emoface.render.control_mesh import build_control_mesh
 from emoface.render.warp_fast import backward_map
