@@ -203,6 +203,13 @@ def blendshape_scores(categories) -> np.ndarray:
     return np.array([c.score for c in categories], np.float32)
 
 
+def face_arrays(landmarks_px: np.ndarray, result, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Face k of a landmarker result, its landmarks already in px -> (landmarks [478, 3] px,
+    blendshapes [52] in BLENDSHAPE_NAMES order, head_from_canonical [4, 4])."""
+    return (landmarks_px, blendshape_scores(result.face_blendshapes[k]),
+            np.asarray(result.facial_transformation_matrixes[k], np.float32))
+
+
 def faces_px(result, small_shape: tuple, scale: float, origin: tuple[int, int] = (0, 0)) -> list[np.ndarray]:
     """The faces of a landmarker result on a window of an image shrunk by `scale` (small_shape:
     the shrunk window's (h, w, ...)) -> one [478, 3] array per face, in px of the full-resolution
@@ -307,7 +314,7 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
     if not faces:
         raise NoFaceError("no face found in the image (a frontal, well-lit face works best)")
     best = choose_face([f[0] for f in faces], boxes)
-    landmarks, result, index = faces[best]
+    landmarks, blendshapes, head = face_arrays(*faces[best])
     face_width = float(_mesh_width(landmarks))
     if face_width < MIN_FACE_PX:
         raise NoFaceError(
@@ -315,8 +322,8 @@ def analyze_image(rgb: np.ndarray) -> FaceAnalysis:
             "(use a larger or closer-cropped portrait)")
     return FaceAnalysis(
         landmarks_px=landmarks,
-        blendshapes=blendshape_scores(result.face_blendshapes[index]),
-        head_from_canonical=np.asarray(result.facial_transformation_matrixes[index], np.float32),
+        blendshapes=blendshapes,
+        head_from_canonical=head,
         image_size=(height, width),
         faces_found=len(faces),
     )

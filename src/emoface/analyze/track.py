@@ -36,8 +36,8 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..types import FaceAnalysis
 from ..vocab import BLENDSHAPE_NAMES
-from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, SEARCH_MIN_SIDE, _native_logs_silenced, blendshape_scores,
-                         create_landmarker, face_score, faces_px, find_faces, import_mediapipe, shrunk)
+from .landmarker import (ANALYSIS_MAX_SIDE, MAX_FACES, SEARCH_MIN_SIDE, _native_logs_silenced, create_landmarker,
+                         face_arrays, face_score, faces_px, find_faces, import_mediapipe, shrunk)
 
 N_LANDMARKS = 478
 N_BLENDSHAPES = len(BLENDSHAPE_NAMES)
@@ -128,12 +128,6 @@ class TrackedFace:
     blendshapes: np.ndarray
     head_from_canonical: np.ndarray
     faces_seen: int
-
-
-def _face(landmarks_px: np.ndarray, result, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Face k of a landmarker result -> (landmarks [478, 3] px, blendshapes [52], head [4, 4])."""
-    return (landmarks_px, blendshape_scores(result.face_blendshapes[k]),
-            np.asarray(result.facial_transformation_matrixes[k], np.float32))
 
 
 def _box(landmarks_px: np.ndarray) -> np.ndarray:
@@ -238,14 +232,14 @@ class VideoTracker:
         landmarker = self._landmarker(which)
         with _native_logs_silenced() if first else contextlib.nullcontext():
             result = landmarker.detect_for_video(image, stamp)
-        return [_face(xyz, result, k) for k, xyz in enumerate(faces_px(result, small.shape, scale, (x0, y0)))]
+        return [face_arrays(xyz, result, k) for k, xyz in enumerate(faces_px(result, small.shape, scale, (x0, y0)))]
 
     def _searched_faces(self, rgb: np.ndarray) -> list[tuple]:
         """The faces the IMAGE-mode search (whole frame, then smaller windows) finds and the
         face detector confirms -> [(landmarks [478, 3] px, blendshapes [52], head [4, 4])]."""
         self.frames_searched += 1
         faces, boxes = find_faces(rgb)
-        return [_face(xyz, result, k) for xyz, result, k in faces if face_score(xyz, boxes) >= SEARCH_MIN_SCORE]
+        return [face_arrays(xyz, result, k) for xyz, result, k in faces if face_score(xyz, boxes) >= SEARCH_MIN_SCORE]
 
     def _place_crop(self, height: int, width: int) -> None:
         """Follow the face in a crop while it is small: place (or move) the square crop around
