@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 
 import av
 import numpy as np
@@ -117,11 +118,13 @@ def test_forced_alignment_finds_the_tts_phoneme_times(tmp_path):
     assert len(errors) >= 20 and np.median(errors) < 0.04, np.round(errors, 3)
 
 
-def test_silent_audio_gives_an_idle_closed_mouth(tmp_path, portrait):
+def test_silent_audio_gives_an_idle_closed_mouth(tmp_path, portrait, caplog):
     from emoface.animate import animate
 
     save_wav(tmp_path / "quiet.wav", Audio(np.zeros(16000 * 2, np.float32), 16000))
-    anim = animate(portrait, tmp_path / "quiet.wav", tmp_path / "idle.mp4", size=256)
+    with caplog.at_level(logging.WARNING, logger="emoface"):
+        anim = animate(portrait, tmp_path / "quiet.wav", tmp_path / "idle.mp4", size=256)
+    assert any("audio is silent" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert anim.method == "silence" and len(anim.performance) == 50
     assert np.abs(anim.performance.mouth).max() == 0.0
     assert np.abs(anim.performance.head).max() > 0.0      # still alive: head drift, blinks

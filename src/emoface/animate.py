@@ -208,7 +208,8 @@ def animate(portrait, audio, output, *, emotion: str | None = None, level: float
     with clock.stage("load audio"):
         speech = load_audio(audio)
     if is_silent(speech):
-        log.info("the audio is silent: an idle face with a closed mouth")
+        log.warning("the audio is silent (its level is below -50 dBFS): the face stays idle with "
+                    "its mouth closed; check that the file holds speech")
         with clock.stage("analyze portrait"):
             prepared = prepare(portrait, size, lines)
         phonemes = silent_track(speech.duration_s)
