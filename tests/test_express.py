@@ -59,6 +59,35 @@ def test_jaw_drop_shows_a_mouth_interior(prepared):
     assert np.percentile(inside, 97) > 0.75 * face     # and light teeth
 
 
+def test_teeth_reach_both_corners_alike_on_a_turned_head(prepared):
+    """A smile showing teeth (AU12 5, AU25 4): the bright teeth reach the same share of each
+    half of the mouth. On a turned head (Obama's, whose near half is 1.5x the far one) a row
+    laid out on the mean half-width stopped at 38% of the near half and 55% of the far one,
+    a dark gap at one corner only."""
+    import cv2
+
+    from emoface.analyze import topology as topo
+    from emoface.pipeline import render_params
+    from emoface.render.mouth import inner_lip_polygon
+    from emoface.rig.deform import deform
+
+    params = _au(au12=5.0, au25=4.0)
+    out = render_params(prepared, params)
+    landmarks = deform(prepared.analysis, params, prepared.fit)[:, :2]
+    mask = np.zeros(out.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(inner_lip_polygon(landmarks)).astype(np.int32)], 1)
+    ys, xs = np.nonzero(mask)
+    grey = out[ys, xs].astype(np.float32).mean(1)
+    teeth = grey > 0.85 * np.percentile(grey, 90)
+    corner_a, corner_b = landmarks[list(topo.MOUTH_CORNERS_INNER)]
+    centre = 0.5 * (landmarks[13] + landmarks[14])
+    axis = (corner_b - corner_a) / np.linalg.norm(corner_b - corner_a)
+    along = (np.stack([xs, ys], 1) - centre)[teeth] @ axis
+    reach_a = -along.min() / -((corner_a - centre) @ axis)
+    reach_b = along.max() / ((corner_b - centre) @ axis)
+    assert abs(reach_a - reach_b) < 0.1, (reach_a, reach_b)
+
+
 def test_teeth_are_rounded_crowns_not_a_slab():
     """Each drawn tooth's biting edge curves up into a notch at its seams and its face darkens
     towards them; in the middle of a tooth the edge is straight and the face at full light."""

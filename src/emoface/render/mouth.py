@@ -9,8 +9,9 @@ on the teeth), and a thin seam is drawn where the closed lips meet.
 The painting: a dark cavity, the upper teeth hanging from the upper lip, the lower
 teeth and tongue rising from the lower lip (visible as the jaw opens), each tooth a rounded crown
 (notched biting edge, face darkening towards its seams) rather than a flat white slab, the row
-receding into the cheeks' shadow towards the corners, soft shading under the upper lip, all
-inside an anti-aliased lip polygon. Colours are taken from
+receding into the cheeks' shadow towards the corners (each half of the row as wide as that
+half of the mouth: a turned head shows its near half wider), soft shading under the upper
+lip, all inside an anti-aliased lip polygon. Colours are taken from
 the person's own lips and skin so a sepia photo or a painting gets matching tones.
 
 Convention: landmarks are px (x, y), y down; images are float32 RGB in [0, 1].
@@ -107,6 +108,7 @@ ROUNDING = 0.22
 DETAIL_PX = (3.0, 8.0)
 CORRIDOR_START = 0.6
 CORRIDOR_FADE = 0.65
+SIDE_RATIO_MAX = 1.6       # one side's half-width at most this x the mean (a misplaced corner point)
 
 
 def _similarity(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -202,27 +204,34 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     if normal @ np.asarray(down[:2], np.float32) < 0:
         normal = -normal
     centre = 0.5 * (src2[topo.LIPS_UPPER_INNER[5]] + src2[topo.LIPS_LOWER_INNER[5]])
-    basis = np.stack([axis / half, normal], 1)          # -> (x in half-widths, v in px down)
+    basis = np.stack([axis, normal], 1)                 # -> (px along the mouth, px down)
+    # each side's half-width: a turned head shows its near half wider (perspective), and the
+    # teeth reach that far on that side, not the mean (which left a dark gap at the near corner)
+    sides = np.abs((sc - centre) @ axis)
+    sides = half * np.clip(2.0 * sides / max(float(sides.sum()), 1e-6), 1.0 / SIDE_RATIO_MAX, SIDE_RATIO_MAX)
 
-    def to_mouth(points_dst: np.ndarray) -> np.ndarray:
-        return (points_dst @ a.T + t - centre) @ basis
+    def to_mouth(points_src: np.ndarray) -> np.ndarray:
+        """Source-frame px [..., 2] -> (x in its side's half-widths, v in px down)."""
+        m = (points_src - centre) @ basis
+        m[..., 0] /= np.where(m[..., 0] < 0.0, sides[0], sides[1])
+        return m
 
     py, px = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     pixel_src = np.stack([px, py], -1) @ a.T + t          # [h, w, 2] the source point the skull carries here
-    grid = (pixel_src - centre) @ basis
+    grid = to_mouth(pixel_src)
     x, v = grid[..., 0], grid[..., 1]
     ax = np.abs(x)
-    up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)])
-    lo_dst = to_mouth(dst2[list(topo.LIPS_LOWER_INNER)])
+    up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)] @ a.T + t)
+    lo_dst = to_mouth(dst2[list(topo.LIPS_LOWER_INNER)] @ a.T + t)
     upper_src = src2[list(topo.LIPS_UPPER_INNER)] if lip_texture is None else lip_texture[list(topo.LIPS_UPPER_INNER)]
-    up_src = (upper_src - centre) @ basis
+    up_src = to_mouth(upper_src)
     upper_lip = _curve(x, up_dst[:, 0], up_dst[:, 1])     # v of the lip edges at each pixel's x
     lower_lip = _curve(x, lo_dst[:, 0], lo_dst[:, 1])
     relaxed_upper = _curve(x, up_src[:, 0], up_src[:, 1])
     if open_source > 0.0:   # the source's jaw is already down: the teeth follow the opening
         jaw_v = JAW_TO_INCISORS * float(np.median(lo_dst[3:-3, 1] - up_dst[3:-3, 1]))
     else:
-        jaw = (to_mouth(dst2[list(JAW_POINTS)]) - (src2[list(JAW_POINTS)] - centre) @ basis).mean(0)
+        jaw = (to_mouth(dst2[list(JAW_POINTS)] @ a.T + t) - to_mouth(src2[list(JAW_POINTS)])).mean(0)
         jaw_v = JAW_TO_INCISORS * float(jaw[1])
     # bone-anchored tooth lines (v, px): upper incisal edge curves up towards the corners
     detail_u, detail_l = tooth_detail(TOOTH_SEAMS, half), tooth_detail(LOWER_SEAMS, half)
