@@ -210,28 +210,32 @@ def paint_mouth_interior(frame: np.ndarray, palette: dict[str, np.ndarray], land
     sides = np.abs((sc - centre) @ axis)
     sides = half * np.clip(2.0 * sides / max(float(sides.sum()), 1e-6), 1.0 / SIDE_RATIO_MAX, SIDE_RATIO_MAX)
 
-    def to_mouth(points_src: np.ndarray) -> np.ndarray:
+    def in_mouth(points_src: np.ndarray) -> np.ndarray:
         """Source-frame px [..., 2] -> (x in its side's half-widths, v in px down)."""
         m = (points_src - centre) @ basis
         m[..., 0] /= np.where(m[..., 0] < 0.0, sides[0], sides[1])
         return m
 
+    def to_mouth(points_dst: np.ndarray) -> np.ndarray:
+        """Px [..., 2] of the frame being drawn -> `in_mouth` of the source point the skull carries there."""
+        return in_mouth(points_dst @ a.T + t)
+
     py, px = np.mgrid[y0:y1, x0:x1].astype(np.float32)
     pixel_src = np.stack([px, py], -1) @ a.T + t          # [h, w, 2] the source point the skull carries here
-    grid = to_mouth(pixel_src)
+    grid = in_mouth(pixel_src)
     x, v = grid[..., 0], grid[..., 1]
     ax = np.abs(x)
-    up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)] @ a.T + t)
-    lo_dst = to_mouth(dst2[list(topo.LIPS_LOWER_INNER)] @ a.T + t)
+    up_dst = to_mouth(dst2[list(topo.LIPS_UPPER_INNER)])
+    lo_dst = to_mouth(dst2[list(topo.LIPS_LOWER_INNER)])
     upper_src = src2[list(topo.LIPS_UPPER_INNER)] if lip_texture is None else lip_texture[list(topo.LIPS_UPPER_INNER)]
-    up_src = to_mouth(upper_src)
+    up_src = in_mouth(upper_src)
     upper_lip = _curve(x, up_dst[:, 0], up_dst[:, 1])     # v of the lip edges at each pixel's x
     lower_lip = _curve(x, lo_dst[:, 0], lo_dst[:, 1])
     relaxed_upper = _curve(x, up_src[:, 0], up_src[:, 1])
     if open_source > 0.0:   # the source's jaw is already down: the teeth follow the opening
         jaw_v = JAW_TO_INCISORS * float(np.median(lo_dst[3:-3, 1] - up_dst[3:-3, 1]))
     else:
-        jaw = (to_mouth(dst2[list(JAW_POINTS)] @ a.T + t) - to_mouth(src2[list(JAW_POINTS)])).mean(0)
+        jaw = (to_mouth(dst2[list(JAW_POINTS)]) - in_mouth(src2[list(JAW_POINTS)])).mean(0)
         jaw_v = JAW_TO_INCISORS * float(jaw[1])
     # bone-anchored tooth lines (v, px): upper incisal edge curves up towards the corners
     detail_u, detail_l = tooth_detail(TOOTH_SEAMS, half), tooth_detail(LOWER_SEAMS, half)
